@@ -1,0 +1,63 @@
+// Package cli is specsql's command line, runnable in-process for tests.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// usageError marks errors in how the command was called.
+type usageError struct{ error }
+
+// Run runs the command line and returns the process exit code.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return exitOK
+	case ctx.Err() != nil:
+		fmt.Fprintln(stderr, "specsql: interrupted; statements in flight were cancelled")
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "specsql: %s\n", strings.TrimSpace(err.Error()))
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitError
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "specsql",
+		Short:         "SQL over REST APIs described by OpenAPI",
+		Long:          "specsql maps OpenAPI specs to tables: SELECT lists, DELETE deletes and EXEC runs lifecycle methods.\nThe built-in provider is Okta: okta.webauthn_registration.enrollments, okta.users.users, okta.users.factors.",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newExecCommand(), newFakeOktaCommand())
+	return root
+}

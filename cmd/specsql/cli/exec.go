@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/specsql/specsql/engine"
+	"github.com/specsql/specsql/fakeokta"
+	"github.com/specsql/specsql/mapping"
+	"github.com/specsql/specsql/output"
+	"github.com/specsql/specsql/planner"
+	"github.com/specsql/specsql/provider"
+	"github.com/specsql/specsql/provider/okta"
+)
+
+// connection holds the flags shared by commands that reach providers.
+type connection struct {
+	servers  []string
+	demo     bool
+	maxPages int
+}
+
+func (c *connection) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&c.servers, "server", nil, "override a provider's server URL template, e.g. okta=https://{subdomain}.oktapreview.com/ (http only to loopback hosts)")
+	f.BoolVar(&c.demo, "demo", false, "query the built-in sandbox Okta org (subdomain 'demo'); no token needed")
+	f.IntVar(&c.maxPages, "max-pages", provider.DefaultMaxPages, "the most pages one call may read; reaching it is an error")
+}
+
+// open loads the providers and builds the client. The returned stop
+// function shuts down the demo org, if one was started.
+func (c *connection) open(ctx context.Context) (*mapping.Registry, *provider.Client, func(), error) {
+	reg := &mapping.Registry{}
+	p, err := okta.Provider()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("loading the built-in Okta provider: %w", err)
+	}
+	if err := reg.Add(p); err != nil {
+		return nil, nil, nil, err
+	}
+	client := provider.New()
+	client.MaxPages = c.maxPages
+	client.Servers = map[string]string{}
+	client.Tokens = map[string]string{}
+	for _, s := range c.servers {
+		name, template, ok := strings.Cut(s, "=")
+		if !ok || name == "" || template == "" {
+			return nil, nil, nil, usageError{fmt.Errorf("--server %q: write PROVIDER=URL_TEMPLATE, e.g. okta=https://{subdomain}.oktapreview.com/", s)}
+		}
+		if reg.Provider(name) == nil {
+			return nil, nil, nil, usageError{fmt.Errorf("--server %s: no provider named %s is loaded", s, name)}
+		}
+		client.Servers[name] = template
+	}
+	stop := func() {}
+	if c.demo {
+		if _, set := client.Servers["okta"]; set {
+			return nil, nil, nil, usageError{fmt.Errorf("--demo and --server okta=... both say where Okta is: use one")}
+		}
+		url, shutdown, err := startDemo(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		client.Servers["okta"] = url
+		client.Tokens["okta"] = fakeokta.DemoToken
+		stop = shutdown
+	}
+	return reg, client, stop, nil
+}
+
+// startDemo serves the fake org on a loopback port and returns its server
+// URL template.
+func startDemo(ctx context.Context) (string, func(), error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("starting the demo org: %w", err)
+	}
+	srv := &http.Server{Handler: fakeokta.New(fakeokta.Config{})}
+	go srv.Serve(ln) //nolint:errcheck // Serve returns when Close is called
+	port := ln.Addr().(*net.TCPAddr).Port
+	return fmt.Sprintf("http://{subdomain}.localhost:%d/", port), func() { srv.Close() }, nil
+}
+
+func newExecCommand() *cobra.Command {
+	var (
+		conn   connection
+		format string
+		vars   []string
+		file   string
+	)
+	cmd := &cobra.Command{
+		Use:   `exec [flags] ("SQL; SQL" | -f FILE)`,
+		Short: "Run SQL statements and print their results",
+		Example: `  specsql exec --demo "SELECT status, count(*) FROM okta.webauthn_registration.enrollments WHERE subdomain = 'demo' AND userId IN ('00u...') GROUP BY status"
+  OKTA_API_TOKEN=... specsql exec -o json --var subdomain=acme -f audit.sql`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			input, err := readInput(cmd.InOrStdin(), args, file)
+			if err != nil {
+				return err
+			}
+			values, err := parseVars(vars)
+			if err != nil {
+				return err
+			}
+			if _, err := output.New(format, io.Discard); err != nil {
+				return usageError{err}
+			}
+			ctx := cmd.Context()
+			reg, client, stop, err := conn.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			plans, err := (&planner.Planner{Registry: reg}).Prepare(input, values)
+			if err != nil {
+				return err
+			}
+			eng := &engine.Engine{Client: client}
+			for _, plan := range plans {
+				w, _ := output.New(format, cmd.OutOrStdout())
+				status, err := eng.Run(ctx, plan, w)
+				if err != nil {
+					return err
+				}
+				if status != "" {
+					fmt.Fprintln(cmd.ErrOrStderr(), status)
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&format, "output", "o", "table", "output format: "+strings.Join(output.Formats, ", "))
+	f.StringArrayVar(&vars, "var", nil, "set a {{ template }} variable: --var name=value (repeatable)")
+	f.StringVarP(&file, "file", "f", "", "read statements from FILE (- for standard input)")
+	conn.register(cmd)
+	return cmd
+}
+
+func readInput(stdin io.Reader, args []string, file string) (string, error) {
+	switch {
+	case file != "" && len(args) > 0:
+		return "", usageError{fmt.Errorf("give the SQL either as an argument or with -f, not both")}
+	case file == "-":
+		data, err := io.ReadAll(stdin)
+		return string(data), err
+	case file != "":
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return "", usageError{err}
+		}
+		return string(data), nil
+	case len(args) == 1:
+		return args[0], nil
+	case len(args) > 1:
+		return "", usageError{fmt.Errorf("got %d arguments: quote the SQL as one argument, separating statements with ;", len(args))}
+	}
+	return "", usageError{fmt.Errorf("no SQL given: pass it as an argument or with -f FILE")}
+}
+
+func parseVars(vars []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, v := range vars {
+		name, value, ok := strings.Cut(v, "=")
+		if !ok || name == "" {
+			return nil, usageError{fmt.Errorf("--var %q: write --var name=value", v)}
+		}
+		out[name] = value
+	}
+	return out, nil
+}

@@ -1,0 +1,236 @@
+// Package engine runs plans: it makes the API calls a plan names, loads the
+// rows into an embedded SQLite database, and runs the rest of the statement
+// there.
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/specsql/specsql/mapping"
+	"github.com/specsql/specsql/planner"
+	"github.com/specsql/specsql/provider"
+)
+
+// Engine runs plans against providers.
+type Engine struct {
+	Client *provider.Client
+}
+
+// Column describes a result column.
+type Column struct {
+	Name string
+	// Type is text, integer, real, boolean, json or timestamp, or "" when
+	// SQLite gives no declared type (an expression); values then carry their
+	// own type.
+	Type string
+}
+
+// Result column types.
+const (
+	TypeText      = "text"
+	TypeInteger   = "integer"
+	TypeReal      = "real"
+	TypeBoolean   = "boolean"
+	TypeJSON      = "json"
+	TypeTimestamp = "timestamp"
+)
+
+// ResultWriter receives a result set. Row values are nil, int64, float64,
+// string, bool or json.RawMessage.
+type ResultWriter interface {
+	Begin(cols []Column) error
+	Row(values []any) error
+	End() error
+}
+
+// Run executes a plan. Rows go to w; the returned status line sums up a
+// statement that returns no rows of its own (DELETE 2, EXEC ... 204).
+func (e *Engine) Run(ctx context.Context, plan *planner.Plan, w ResultWriter) (string, error) {
+	switch plan.Statement.Kind {
+	case planner.KindSelect:
+		return "", e.runSelect(ctx, plan, w)
+	case planner.KindDelete:
+		return e.runDelete(ctx, plan)
+	case planner.KindExec:
+		return e.runExec(ctx, plan, w)
+	}
+	return "", fmt.Errorf("cannot run a %s statement", plan.Statement.Kind)
+}
+
+func (e *Engine) runSelect(ctx context.Context, plan *planner.Plan, w ResultWriter) error {
+	db, err := openDB()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, t := range plan.Tables {
+		if err := e.fill(ctx, db, t); err != nil {
+			return err
+		}
+	}
+	rows, err := db.QueryContext(ctx, plan.SQL)
+	if err != nil {
+		return sqliteError(err)
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return err
+	}
+	cols := make([]Column, len(types))
+	for i, t := range types {
+		cols[i] = Column{Name: t.Name(), Type: resultType(t.DatabaseTypeName())}
+	}
+	if err := w.Begin(cols); err != nil {
+		return err
+	}
+	values := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range values {
+		ptrs[i] = &values[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		out := make([]any, len(values))
+		for i, v := range values {
+			out[i] = normalize(cols[i].Type, v)
+		}
+		if err := w.Row(out); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return sqliteError(err)
+	}
+	return w.End()
+}
+
+// fill creates a table's SQLite table and loads the rows of its calls.
+func (e *Engine) fill(ctx context.Context, db *sql.DB, t *planner.Table) error {
+	l, err := newLoader(ctx, db, t)
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	for _, call := range t.Calls {
+		_, err := e.Client.Do(ctx, call.Method, call.Params, nil, func(rows []json.RawMessage) error {
+			return l.load(ctx, call.Params, rows)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) runDelete(ctx context.Context, plan *planner.Plan) (string, error) {
+	for i, call := range plan.Calls {
+		if _, err := e.Client.Do(ctx, call.Method, call.Params, nil, discardRows); err != nil {
+			if i > 0 {
+				return "", fmt.Errorf("deleted %d of %d before this error: %w", i, len(plan.Calls), err)
+			}
+			return "", err
+		}
+	}
+	return fmt.Sprintf("DELETE %d", len(plan.Calls)), nil
+}
+
+func (e *Engine) runExec(ctx context.Context, plan *planner.Plan, w ResultWriter) (string, error) {
+	call := plan.Calls[0]
+	var rows []json.RawMessage
+	out, err := e.Client.Do(ctx, call.Method, call.Params, call.Body, func(batch []json.RawMessage) error {
+		rows = append(rows, batch...)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	status := fmt.Sprintf("EXEC %s.%s: %d %s", call.Method.Resource.ID(), call.Method.Name, out.Status, http.StatusText(out.Status))
+	if len(rows) == 0 {
+		return status, nil
+	}
+	return status, writeObjects(w, call.Method, rows)
+}
+
+// writeObjects writes response objects as rows: the schema's fields in
+// documented order, then any fields the API sent beyond them.
+func writeObjects(w ResultWriter, m *mapping.Method, rows []json.RawMessage) error {
+	objects := make([]map[string]json.RawMessage, len(rows))
+	for i, r := range rows {
+		if err := json.Unmarshal(r, &objects[i]); err != nil {
+			return fmt.Errorf("%s.%s: decoding the response: %w", m.Resource.ID(), m.Name, err)
+		}
+	}
+	schemaCols := mapping.ColumnsOf(m.Item)
+	known := map[string]bool{}
+	var cols []mapping.Column
+	for _, c := range schemaCols {
+		known[c.Name] = true
+		cols = append(cols, c)
+	}
+	var extra []string
+	for _, o := range objects {
+		for k := range o {
+			if !known[k] {
+				known[k] = true
+				extra = append(extra, k)
+			}
+		}
+	}
+	for _, k := range sortedStrings(extra) {
+		cols = append(cols, mapping.Column{Name: k})
+	}
+	out := make([]Column, len(cols))
+	for i, c := range cols {
+		out[i] = Column{Name: c.Name, Type: resultType(sqliteType(c))}
+	}
+	if err := w.Begin(out); err != nil {
+		return err
+	}
+	for _, o := range objects {
+		vals := make([]any, len(cols))
+		for i, c := range cols {
+			if c.Type == "" {
+				vals[i] = untypedValue(o[c.Name])
+				continue
+			}
+			v, err := fieldValue(c, o[c.Name])
+			if err != nil {
+				return err
+			}
+			vals[i] = normalize(out[i].Type, v)
+		}
+		if err := w.Row(vals); err != nil {
+			return err
+		}
+	}
+	return w.End()
+}
+
+// untypedValue keeps a field the schema does not describe as the API sent
+// it: a string, or any other JSON value as JSON.
+func untypedValue(raw json.RawMessage) any {
+	var s string
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return nil
+	case json.Unmarshal(raw, &s) == nil:
+		return s
+	}
+	return raw
+}
+
+func discardRows([]json.RawMessage) error { return nil }
+
+// sqliteError makes SQLite's messages read as ours.
+func sqliteError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "SQL logic error: ")
+	return fmt.Errorf("SQL error: %s", msg)
+}

@@ -1,0 +1,291 @@
+// Package mapping turns OpenAPI documents into SQL-shaped providers:
+// services, resources (tables), their columns and their methods with SQL verbs.
+// It makes no calls and knows no SQL syntax.
+package mapping
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/specsql/specsql/openapi"
+)
+
+// SQL verbs a method can serve. Exec methods are reached only with EXEC.
+const (
+	VerbSelect = "select"
+	VerbInsert = "insert"
+	VerbUpdate = "update"
+	VerbDelete = "delete"
+	VerbExec   = "exec"
+)
+
+// verbRank orders methods for display and documentation.
+var verbRank = map[string]int{VerbSelect: 0, VerbInsert: 1, VerbUpdate: 2, VerbDelete: 3, VerbExec: 4}
+
+// Parameter locations. Server variables such as {subdomain} are parameters
+// too: a value must come from the statement for each of them.
+const (
+	InServer = "server"
+	InPath   = "path"
+	InQuery  = "query"
+	InHeader = "header"
+)
+
+// Registry holds every loaded provider.
+type Registry struct {
+	Providers []*Provider
+}
+
+// Provider is one API: its services, server templates, auth and paging.
+type Provider struct {
+	Name       string
+	Services   []*Service
+	Auth       Auth
+	Pagination Pagination
+	Doc        *openapi.Document
+}
+
+// Auth says how to authenticate calls to a provider.
+type Auth struct {
+	Type              string // "api_key" or "" for none
+	Header            string
+	ValuePrefix       string
+	CredentialsEnvVar string
+}
+
+// Pagination says how a provider's list responses point to the next page.
+type Pagination struct {
+	Type string // "link_header" or "" for none
+}
+
+// Service groups resources, like okta.users.
+type Service struct {
+	Name      string
+	Provider  *Provider
+	Resources []*Resource
+}
+
+// Resource is a table: provider.service.resource.
+type Resource struct {
+	Name    string
+	Service *Service
+	// Columns are the fields of the rows the select methods return, in
+	// documented order: id first, the rest by name.
+	Columns []Column
+	Methods []*Method
+}
+
+// Column is a field of a resource's rows.
+type Column struct {
+	Name        string
+	Type        string // JSON type: string, integer, number, boolean, object, array
+	Format      string
+	Description string
+}
+
+// Method is an operation reachable from SQL.
+type Method struct {
+	Name        string
+	Verb        string
+	Summary     string
+	Description string
+	Resource    *Resource
+	Operation   *openapi.Operation
+	Params      []Param
+	// Body is the JSON request body schema, or nil.
+	Body *openapi3.Schema
+	// Rows says how the response turns into rows.
+	Rows RowShape
+	// Item is the schema of one row.
+	Item *openapi3.Schema
+}
+
+// RowShape is the shape of a success response.
+type RowShape int
+
+// Row shapes.
+const (
+	RowsNone   RowShape = iota // no content
+	RowsArray                  // a JSON array; each element is a row
+	RowsObject                 // one JSON object; it is the row
+)
+
+// Param is a value a method takes from the statement.
+type Param struct {
+	Name        string
+	In          string
+	Type        string
+	Format      string
+	Description string
+	Required    bool
+	Default     string
+	Example     string
+}
+
+// ID returns provider.service.resource.
+func (r *Resource) ID() string {
+	return r.Service.Provider.Name + "." + r.Service.Name + "." + r.Name
+}
+
+// MethodsFor returns the methods serving a SQL verb, most specific first.
+func (r *Resource) MethodsFor(verb string) []*Method {
+	var out []*Method
+	for _, m := range r.Methods {
+		if m.Verb == verb {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Method finds a method by name.
+func (r *Resource) Method(name string) *Method {
+	for _, m := range r.Methods {
+		if strings.EqualFold(m.Name, name) {
+			return m
+		}
+	}
+	return nil
+}
+
+// Verbs lists the SQL verbs the resource supports, in display order.
+func (r *Resource) Verbs() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range r.Methods {
+		if !seen[m.Verb] {
+			seen[m.Verb] = true
+			out = append(out, m.Verb)
+		}
+	}
+	return out
+}
+
+// Column finds a field column by name, ignoring case as SQL does.
+func (r *Resource) Column(name string) (Column, bool) {
+	for _, c := range r.Columns {
+		if strings.EqualFold(c.Name, name) {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
+// ParamColumns are the parameters of the select methods that are not also
+// fields: rows carry the values they were fetched with, so these can be
+// selected, filtered and joined on.
+func (r *Resource) ParamColumns() []Column {
+	seen := map[string]bool{}
+	var out []Column
+	for _, m := range r.MethodsFor(VerbSelect) {
+		for _, p := range m.Params {
+			key := strings.ToLower(p.Name)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if _, isField := r.Column(p.Name); isField {
+				continue
+			}
+			out = append(out, Column{Name: p.Name, Type: p.Type, Format: p.Format, Description: p.Description})
+		}
+	}
+	return out
+}
+
+// RequiredParams returns the parameters a call cannot be made without.
+func (m *Method) RequiredParams() []Param {
+	var out []Param
+	for _, p := range m.Params {
+		if p.Required {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Param finds a parameter by name, ignoring case.
+func (m *Method) Param(name string) (Param, bool) {
+	for _, p := range m.Params {
+		if strings.EqualFold(p.Name, name) {
+			return p, true
+		}
+	}
+	return Param{}, false
+}
+
+// Provider finds a provider by name.
+func (r *Registry) Provider(name string) *Provider {
+	for _, p := range r.Providers {
+		if strings.EqualFold(p.Name, name) {
+			return p
+		}
+	}
+	return nil
+}
+
+// Service finds a service by name.
+func (p *Provider) Service(name string) *Service {
+	for _, s := range p.Services {
+		if strings.EqualFold(s.Name, name) {
+			return s
+		}
+	}
+	return nil
+}
+
+// Resource finds a resource by name.
+func (s *Service) Resource(name string) *Resource {
+	for _, r := range s.Resources {
+		if strings.EqualFold(r.Name, name) {
+			return r
+		}
+	}
+	return nil
+}
+
+// Add registers a provider; names must be unique.
+func (r *Registry) Add(p *Provider) error {
+	if r.Provider(p.Name) != nil {
+		return fmt.Errorf("provider %q is loaded twice", p.Name)
+	}
+	r.Providers = append(r.Providers, p)
+	return nil
+}
+
+// Lookup resolves a provider.service.resource name. Its errors say which
+// part is unknown and what exists instead.
+func (r *Registry) Lookup(id string) (*Resource, error) {
+	parts := strings.Split(id, ".")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("table %q: name tables as provider.service.resource, e.g. okta.webauthn_registration.enrollments", id)
+	}
+	p := r.Provider(parts[0])
+	if p == nil {
+		return nil, fmt.Errorf("table %q: unknown provider %q; loaded providers: %s", id, parts[0], names(r.Providers, func(p *Provider) string { return p.Name }))
+	}
+	s := p.Service(parts[1])
+	if s == nil {
+		return nil, fmt.Errorf("table %q: provider %s has no service %q; its services: %s", id, p.Name, parts[1], names(p.Services, func(s *Service) string { return s.Name }))
+	}
+	res := s.Resource(parts[2])
+	if res == nil {
+		return nil, fmt.Errorf("table %q: service %s.%s has no resource %q; its resources: %s", id, p.Name, s.Name, parts[2], names(s.Resources, func(r *Resource) string { return r.Name }))
+	}
+	return res, nil
+}
+
+func names[T any](items []T, name func(T) string) string {
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, name(it))
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return "(none)"
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,230 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/xwb1989/sqlparser"
+)
+
+// Kind is the kind of a statement.
+type Kind string
+
+// Statement kinds.
+const (
+	KindSelect Kind = "SELECT"
+	KindDelete Kind = "DELETE"
+	KindInsert Kind = "INSERT"
+	KindUpdate Kind = "UPDATE"
+	KindExec   Kind = "EXEC"
+)
+
+// Statement is one parsed statement of the input.
+type Statement struct {
+	// Text is the statement as written, templates expanded.
+	Text   string
+	Kind   Kind
+	Select sqlparser.SelectStatement
+	Delete *sqlparser.Delete
+	Insert *sqlparser.Insert
+	Update *sqlparser.Update
+	Exec   *Exec
+}
+
+// Parse splits input into statements, expands {{ templates }} from vars and
+// parses each statement. isProvider tells which first parts of dotted names
+// are providers, so that provider.service.resource names can be read.
+func Parse(input string, vars map[string]string, isProvider func(string) bool) ([]*Statement, error) {
+	pieces, err := split(input)
+	if err != nil {
+		return nil, err
+	}
+	stmts := make([]*Statement, 0, len(pieces))
+	for i, piece := range pieces {
+		stmt, err := parseOne(piece.text, piece.exec, vars, isProvider)
+		if err != nil {
+			if len(pieces) > 1 {
+				return nil, fmt.Errorf("statement %d: %w", i+1, err)
+			}
+			return nil, err
+		}
+		stmts = append(stmts, stmt)
+	}
+	if len(stmts) == 0 {
+		return nil, fmt.Errorf("no statement to run: the input holds only comments or blanks")
+	}
+	return stmts, nil
+}
+
+type piece struct {
+	text string
+	exec bool
+}
+
+// split cuts input at each ';' outside strings and comments. EXEC statements
+// are lexed without backslash escapes so their JSON bodies stay as written.
+func split(input string) ([]piece, error) {
+	var out []piece
+	offset := 0
+	for offset < len(input) {
+		exec := firstWordIs(input[offset:], "exec")
+		toks, end, err := lexFrom(input, offset, !exec, true)
+		if err != nil {
+			return nil, err
+		}
+		text := input[offset:end]
+		offset = end
+		if hasCode(toks) {
+			out = append(out, piece{text: strings.TrimSuffix(strings.TrimSpace(text), ";"), exec: exec})
+		}
+	}
+	return out, nil
+}
+
+// firstWordIs reports whether the first word after blanks and comments is
+// word. It reads no further, so a string it cannot lex yet does not matter.
+func firstWordIs(src, word string) bool {
+	i := 0
+	for i < len(src) {
+		switch {
+		case strings.IndexByte(" \t\n\r\f\v", src[i]) >= 0:
+			i++
+		case src[i] == '#' || strings.HasPrefix(src[i:], "--"):
+			end := strings.IndexByte(src[i:], '\n')
+			if end < 0 {
+				return false
+			}
+			i += end
+		case strings.HasPrefix(src[i:], "/*"):
+			end := strings.Index(src[i+2:], "*/")
+			if end < 0 {
+				return false
+			}
+			i += 2 + end + 2
+		default:
+			j := i
+			for j < len(src) && isWordByte(src[j]) {
+				j++
+			}
+			return strings.EqualFold(src[i:j], word) && (j == len(src) || !isWordByte(src[j]))
+		}
+	}
+	return false
+}
+
+func hasCode(toks []token) bool {
+	for _, t := range toks {
+		if t.kind != tokSpace && t.kind != tokComment && !(t.kind == tokPunct && t.text == ";") {
+			return true
+		}
+	}
+	return false
+}
+
+func parseOne(text string, exec bool, vars map[string]string, isProvider func(string) bool) (*Statement, error) {
+	expanded, err := expandTemplates(text, vars, exec)
+	if err != nil {
+		return nil, err
+	}
+	if exec {
+		e, err := parseExec(expanded)
+		if err != nil {
+			return nil, err
+		}
+		return &Statement{Text: expanded, Kind: KindExec, Exec: e}, nil
+	}
+	rewritten, err := quoteTableNames(expanded, isProvider)
+	if err != nil {
+		return nil, err
+	}
+	ast, err := sqlparser.Parse(rewritten)
+	if err != nil {
+		return nil, syntaxError(expanded, err)
+	}
+	stmt := &Statement{Text: expanded}
+	switch n := ast.(type) {
+	case sqlparser.SelectStatement:
+		stmt.Kind, stmt.Select = KindSelect, n
+	case *sqlparser.Delete:
+		stmt.Kind, stmt.Delete = KindDelete, n
+	case *sqlparser.Insert:
+		stmt.Kind, stmt.Insert = KindInsert, n
+	case *sqlparser.Update:
+		stmt.Kind, stmt.Update = KindUpdate, n
+	default:
+		return nil, fmt.Errorf("%q: only SELECT, DELETE, EXEC, INSERT and UPDATE are understood here", firstWords(expanded))
+	}
+	return stmt, nil
+}
+
+// quoteTableNames turns provider.service.resource into one quoted identifier,
+// which the MySQL grammar can read as a table name.
+func quoteTableNames(stmt string, isProvider func(string) bool) (string, error) {
+	toks, err := lex(stmt, true)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for i := 0; i < len(toks); i++ {
+		if parts, ok := dottedName(toks, i, 3); ok && isProvider(parts[0]) && !precededByDot(toks, i) {
+			b.WriteString("`" + strings.Join(parts, ".") + "`")
+			i += 4
+			continue
+		}
+		b.WriteString(toks[i].text)
+	}
+	return b.String(), nil
+}
+
+// dottedName reads n identifiers joined by dots starting at toks[i].
+func dottedName(toks []token, i, n int) ([]string, bool) {
+	var parts []string
+	for k := 0; k < n; k++ {
+		j := i + 2*k
+		if j >= len(toks) {
+			return nil, false
+		}
+		if k > 0 && !(toks[j-1].kind == tokPunct && toks[j-1].text == ".") {
+			return nil, false
+		}
+		switch toks[j].kind {
+		case tokWord:
+			parts = append(parts, toks[j].text)
+		case tokQuotedIdent:
+			parts = append(parts, toks[j].value)
+		default:
+			return nil, false
+		}
+	}
+	return parts, true
+}
+
+func precededByDot(toks []token, i int) bool {
+	return i > 0 && toks[i-1].kind == tokPunct && toks[i-1].text == "."
+}
+
+func syntaxError(stmt string, err error) error {
+	msg := err.Error()
+	// The parser's positions count the quotes added around table names; the
+	// text near the error is what the user can find in the statement.
+	if i := strings.Index(msg, " near '"); i >= 0 {
+		return fmt.Errorf("syntax error near '%s in: %s", strings.TrimPrefix(msg[i:], " near '"), oneLine(stmt))
+	}
+	return fmt.Errorf("%s in: %s", msg, oneLine(stmt))
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+func firstWords(s string) string {
+	f := strings.Fields(s)
+	if len(f) > 2 {
+		f = f[:2]
+	}
+	return strings.Join(f, " ")
+}

@@ -1,0 +1,123 @@
+package provider
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/specsql/specsql/mapping"
+)
+
+// decodeRows turns a success response into rows: each element of a JSON
+// array, or one JSON object. An empty body (204) has no rows.
+func decodeRows(name string, m *mapping.Method, resp *http.Response, data []byte) ([]json.RawMessage, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || resp.StatusCode == http.StatusNoContent {
+		return nil, nil
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+			return nil, fmt.Errorf("%s: HTTP %d: expected a JSON response, got Content-Type %q", name, resp.StatusCode, ct)
+		}
+	}
+	if !json.Valid(data) {
+		return nil, fmt.Errorf("%s: HTTP %d: the response is not valid JSON (%d bytes, starting %q)", name, resp.StatusCode, len(data), preview(data))
+	}
+	switch data[0] {
+	case '[':
+		if m.Rows == mapping.RowsObject {
+			return nil, fmt.Errorf("%s: HTTP %d: expected a JSON object, got an array", name, resp.StatusCode)
+		}
+		var rows []json.RawMessage
+		if err := json.Unmarshal(data, &rows); err != nil {
+			return nil, fmt.Errorf("%s: decoding the response: %w", name, err)
+		}
+		for i, r := range rows {
+			if len(r) == 0 || r[0] != '{' {
+				return nil, fmt.Errorf("%s: HTTP %d: element %d of the response is not a JSON object", name, resp.StatusCode, i)
+			}
+		}
+		return rows, nil
+	case '{':
+		if m.Rows == mapping.RowsArray {
+			return nil, fmt.Errorf("%s: HTTP %d: expected a JSON array of rows, got an object (starting %q)", name, resp.StatusCode, preview(data))
+		}
+		return []json.RawMessage{data}, nil
+	}
+	return nil, fmt.Errorf("%s: HTTP %d: expected a JSON array or object, got %q", name, resp.StatusCode, preview(data))
+}
+
+func preview(data []byte) string {
+	if len(data) > 60 {
+		return string(data[:60]) + "…"
+	}
+	return string(data)
+}
+
+// nextLink finds the rel="next" target among the response's Link headers
+// (RFC 8288), resolved against the request URL.
+func nextLink(resp *http.Response, base *url.URL) (*url.URL, error) {
+	for _, header := range resp.Header.Values("Link") {
+		for _, link := range splitLinks(header) {
+			target, params, ok := strings.Cut(link, ";")
+			if !ok {
+				continue
+			}
+			target = strings.TrimSpace(target)
+			if !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
+				continue
+			}
+			if !hasRel(params, "next") {
+				continue
+			}
+			u, err := base.Parse(target[1 : len(target)-1])
+			if err != nil {
+				return nil, fmt.Errorf("bad next-page link %q: %w", target, err)
+			}
+			return u, nil
+		}
+	}
+	return nil, nil
+}
+
+// splitLinks splits a Link header value at the commas between links, not
+// at commas inside <...> or quoted parameters.
+func splitLinks(header string) []string {
+	var out []string
+	depth, quoted, start := 0, false, 0
+	for i, r := range header {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case quoted:
+		case r == '<':
+			depth++
+		case r == '>':
+			depth--
+		case r == ',' && depth == 0:
+			out = append(out, header[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, header[start:])
+}
+
+func hasRel(params, want string) bool {
+	for _, p := range strings.Split(params, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "rel") {
+			continue
+		}
+		for _, rel := range strings.Fields(strings.Trim(strings.TrimSpace(v), `"`)) {
+			if strings.EqualFold(rel, want) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,177 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/specsql/specsql/mapping"
+)
+
+var serverVariablePattern = regexp.MustCompile(`\{([^{}]+)\}`)
+
+// dnsLabel is one label of a host name: letters, digits and inner hyphens.
+var dnsLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+
+// URL builds the request URL of a call: the server template (or its
+// --server override) with server variables substituted, the path with path
+// parameters escaped, and the query parameters given.
+func (c *Client) URL(m *mapping.Method, params map[string]string) (*url.URL, error) {
+	p := m.Resource.Service.Provider
+	name := m.Resource.ID() + "." + m.Name
+	template, ok := c.Servers[p.Name]
+	if !ok {
+		if len(m.Operation.Servers) == 0 {
+			return nil, fmt.Errorf("%s: the provider's spec names no server; pass --server %s=URL", name, p.Name)
+		}
+		template = m.Operation.Servers[0].URL
+	}
+	var subErr error
+	base := serverVariablePattern.ReplaceAllStringFunc(template, func(m string) string {
+		variable := m[1 : len(m)-1]
+		v, ok := params[variable]
+		if !ok {
+			if subErr == nil {
+				subErr = fmt.Errorf("%s: the server URL %s needs a value for {%s}; give it in the WHERE clause", name, template, variable)
+			}
+			return m
+		}
+		if err := checkHostVariable(variable, v); err != nil && subErr == nil {
+			subErr = err
+		}
+		return v
+	})
+	if subErr != nil {
+		return nil, subErr
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%s: server URL %q is not an absolute URL", name, base)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	default:
+		return nil, fmt.Errorf("%s: server URL %s: only https is allowed, or http to a loopback host (127.0.0.1, localhost)", name, u.Redacted())
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%s: server URL must not hold credentials", name)
+	}
+	path := m.Operation.Path
+	for _, param := range m.Params {
+		if param.In != mapping.InPath {
+			continue
+		}
+		v, ok := params[param.Name]
+		if !ok {
+			return nil, fmt.Errorf("%s: path parameter %s has no value", name, param.Name)
+		}
+		if v == "" || v == "." || v == ".." {
+			return nil, fmt.Errorf("%s: %s = %q is not a usable path segment", name, param.Name, v)
+		}
+		path = strings.ReplaceAll(path, "{"+param.Name+"}", url.PathEscape(v))
+	}
+	escaped := strings.TrimSuffix(u.EscapedPath(), "/") + path
+	unescaped, err := url.PathUnescape(escaped)
+	if err != nil {
+		return nil, fmt.Errorf("%s: bad path %s: %w", name, escaped, err)
+	}
+	u.Path, u.RawPath = unescaped, escaped
+	q := u.Query()
+	for _, param := range m.Params {
+		if v, ok := params[param.Name]; ok && param.In == mapping.InQuery {
+			q.Set(param.Name, v)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u, nil
+}
+
+// checkHostVariable validates a server variable that becomes part of a host
+// name, such as Okta's {subdomain}: one DNS label, so that no value can
+// change which host receives the token.
+func checkHostVariable(name, value string) error {
+	if !dnsLabel.MatchString(value) {
+		return fmt.Errorf("%s = %q is not a valid subdomain: use the org's name alone, e.g. 'acme' for acme.okta.com (letters, digits and inner hyphens)", name, value)
+	}
+	return nil
+}
+
+// authorization returns the header name and value that authenticate calls
+// to p, or empty strings when p needs none.
+func (c *Client) authorization(p *mapping.Provider) ([2]string, error) {
+	if p.Auth.Type == "" {
+		return [2]string{}, nil
+	}
+	if p.Auth.Type != "api_key" {
+		return [2]string{}, fmt.Errorf("provider %s: auth type %q is not supported; use api_key", p.Name, p.Auth.Type)
+	}
+	token, ok := c.Tokens[p.Name]
+	if !ok {
+		getenv := c.Getenv
+		if getenv == nil {
+			getenv = os.Getenv
+		}
+		token = strings.TrimSpace(getenv(p.Auth.CredentialsEnvVar))
+	}
+	if token == "" {
+		return [2]string{}, &CredentialsError{Provider: p.Name, EnvVar: p.Auth.CredentialsEnvVar}
+	}
+	header := p.Auth.Header
+	if header == "" {
+		header = "Authorization"
+	}
+	return [2]string{header, p.Auth.ValuePrefix + token}, nil
+}
+
+// CredentialsError is a provider whose credentials are not set.
+type CredentialsError struct {
+	Provider string
+	EnvVar   string
+}
+
+func (e *CredentialsError) Error() string {
+	if e.EnvVar == "" {
+		return fmt.Sprintf("provider %s: no credentials are configured", e.Provider)
+	}
+	msg := fmt.Sprintf("provider %s: no API token: set %s", e.Provider, e.EnvVar)
+	if e.Provider == "okta" {
+		msg += " to an Okta API token (Admin Console > Security > API > Tokens; it is sent as 'Authorization: SSWS <token>'), or add --demo to query the built-in sandbox org"
+	}
+	return msg
+}
+
+func (c *Client) maxPages() int {
+	if c.MaxPages > 0 {
+		return c.MaxPages
+	}
+	return DefaultMaxPages
+}
+
+func (c *Client) maxBodyBytes() int64 {
+	if c.MaxBodyBytes > 0 {
+		return c.MaxBodyBytes
+	}
+	return DefaultMaxBodyBytes
+}
+
+func (c *Client) requestTimeout() time.Duration {
+	if c.RequestTimeout > 0 {
+		return c.RequestTimeout
+	}
+	return DefaultRequestTimeout
+}
+
+// unwrapURLError drops url.Error's repetition of the method and URL, which
+// the caller's message already has.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
