@@ -1,0 +1,2 @@
+DELETE FROM okta.webauthn_registration.enrollments
+WHERE subdomain = '{{ subdomain }}' --required;
