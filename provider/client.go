@@ -56,6 +56,15 @@ func New() *Client {
 		}
 		return dialer.DialContext(ctx, network, addr)
 	}
+	// Loopback hosts are dialled directly: net/http's proxy rules exempt
+	// localhost and loopback IPs but not *.localhost, which a proxy could
+	// not resolve to this machine, and which must not see the token.
+	transport.Proxy = func(req *http.Request) (*url.URL, error) {
+		if isLoopback(req.URL.Hostname()) {
+			return nil, nil
+		}
+		return http.ProxyFromEnvironment(req)
+	}
 	transport.MaxIdleConnsPerHost = 64
 	return &Client{
 		HTTP: &http.Client{
@@ -179,10 +188,10 @@ func (c *Client) page(ctx context.Context, name string, m *mapping.Method, u *ur
 	}
 	data, err := io.ReadAll(limited)
 	if err != nil {
-		return 0, 0, nil, fmt.Errorf("%s: reading the response: %w", name, err)
+		return 0, 0, nil, fmt.Errorf("%s: HTTP %d: reading the response: %w", name, resp.StatusCode, err)
 	}
 	if int64(len(data)) > c.maxBodyBytes() {
-		return 0, 0, nil, fmt.Errorf("%s: the response is larger than %d bytes; raise --max-body-bytes to accept it", name, c.maxBodyBytes())
+		return 0, 0, nil, fmt.Errorf("%s: HTTP %d: the response is larger than %d bytes; raise --max-body-bytes to accept it", name, resp.StatusCode, c.maxBodyBytes())
 	}
 	rows, err := decodeRows(name, m, resp, data)
 	if err != nil {
@@ -195,7 +204,8 @@ func (c *Client) page(ctx context.Context, name string, m *mapping.Method, u *ur
 		}
 	}
 	var next *url.URL
-	if m.Resource.Service.Provider.Pagination.Type == "link_header" {
+	// Only reads page: a next link on a POST or DELETE response must not repeat it.
+	if m.Operation.Method == http.MethodGet && m.Resource.Service.Provider.Pagination.Type == "link_header" {
 		if next, err = nextLink(resp, u); err != nil {
 			return 0, 0, nil, fmt.Errorf("%s: %w", name, err)
 		}

@@ -64,20 +64,20 @@ func preview(data []byte) string {
 func nextLink(resp *http.Response, base *url.URL) (*url.URL, error) {
 	for _, header := range resp.Header.Values("Link") {
 		for _, link := range splitLinks(header) {
-			target, params, ok := strings.Cut(link, ";")
-			if !ok {
+			// The target ends at the first '>': a ';' or ',' inside it
+			// belongs to the URL, not to the parameters.
+			link = strings.TrimSpace(link)
+			end := strings.IndexByte(link, '>')
+			if !strings.HasPrefix(link, "<") || end < 0 {
 				continue
 			}
-			target = strings.TrimSpace(target)
-			if !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
-				continue
-			}
+			target, params := link[1:end], link[end+1:]
 			if !hasRel(params, "next") {
 				continue
 			}
-			u, err := base.Parse(target[1 : len(target)-1])
+			u, err := base.Parse(target)
 			if err != nil {
-				return nil, fmt.Errorf("bad next-page link %q: %w", target, err)
+				return nil, fmt.Errorf("bad next-page link <%s>: %w", target, err)
 			}
 			return u, nil
 		}
@@ -88,27 +88,42 @@ func nextLink(resp *http.Response, base *url.URL) (*url.URL, error) {
 // splitLinks splits a Link header value at the commas between links, not
 // at commas inside <...> or quoted parameters.
 func splitLinks(header string) []string {
+	return splitOutside(header, ',', true)
+}
+
+// splitOutside cuts s at each sep that is neither inside a quoted-string
+// (where a backslash escapes the next character) nor, when uris is set,
+// inside a <URI>, where quotes have no special meaning.
+func splitOutside(s string, sep byte, uris bool) []string {
 	var out []string
-	depth, quoted, start := 0, false, 0
-	for i, r := range header {
+	inURI, quoted, escaped, start := false, false, false, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
-		case r == '"':
-			quoted = !quoted
+		case escaped:
+			escaped = false
 		case quoted:
-		case r == '<':
-			depth++
-		case r == '>':
-			depth--
-		case r == ',' && depth == 0:
-			out = append(out, header[start:i])
+			if c == '\\' {
+				escaped = true
+			} else if c == '"' {
+				quoted = false
+			}
+		case inURI:
+			inURI = c != '>'
+		case c == '"':
+			quoted = true
+		case uris && c == '<':
+			inURI = true
+		case c == sep:
+			out = append(out, s[start:i])
 			start = i + 1
 		}
 	}
-	return append(out, header[start:])
+	return append(out, s[start:])
 }
 
 func hasRel(params, want string) bool {
-	for _, p := range strings.Split(params, ";") {
+	for _, p := range splitOutside(params, ';', false) {
 		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
 		if !ok || !strings.EqualFold(strings.TrimSpace(k), "rel") {
 			continue

@@ -58,6 +58,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newExecCommand(), newFakeOktaCommand())
+	root.AddCommand(newExecCommand(), newFakeOktaCommand(), newFakeHRCommand())
 	return root
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/specsql/specsql/engine"
 	"github.com/specsql/specsql/fakeokta"
 	"github.com/specsql/specsql/mapping"
+	"github.com/specsql/specsql/openapi"
 	"github.com/specsql/specsql/output"
 	"github.com/specsql/specsql/planner"
 	"github.com/specsql/specsql/provider"
@@ -22,16 +23,20 @@ import (
 
 // connection holds the flags shared by commands that reach providers.
 type connection struct {
-	servers  []string
-	demo     bool
-	maxPages int
+	providers []string
+	servers   []string
+	demo      bool
+	maxPages  int
+	maxBody   int64
 }
 
 func (c *connection) register(cmd *cobra.Command) {
 	f := cmd.Flags()
+	f.StringArrayVar(&c.providers, "provider", nil, "load an OpenAPI spec as provider NAME: --provider hr=path/to/openapi.yaml (repeatable)")
 	f.StringArrayVar(&c.servers, "server", nil, "override a provider's server URL template, e.g. okta=https://{subdomain}.oktapreview.com/ (http only to loopback hosts)")
 	f.BoolVar(&c.demo, "demo", false, "query the built-in sandbox Okta org (subdomain 'demo'); no token needed")
 	f.IntVar(&c.maxPages, "max-pages", provider.DefaultMaxPages, "the most pages one call may read; reaching it is an error")
+	f.Int64Var(&c.maxBody, "max-body-bytes", provider.DefaultMaxBodyBytes, "the largest response body accepted")
 }
 
 // open loads the providers and builds the client. The returned stop
@@ -45,8 +50,26 @@ func (c *connection) open(ctx context.Context) (*mapping.Registry, *provider.Cli
 	if err := reg.Add(p); err != nil {
 		return nil, nil, nil, err
 	}
+	for _, spec := range c.providers {
+		name, path, ok := strings.Cut(spec, "=")
+		if !ok || name == "" || path == "" {
+			return nil, nil, nil, usageError{fmt.Errorf("--provider %q: write NAME=PATH, e.g. hr=testdata/hr/hr.yaml", spec)}
+		}
+		doc, err := openapi.LoadFile(path)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("--provider %s: %w", spec, err)
+		}
+		p, err := mapping.FromDocument(doc, name)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("--provider %s: %w", spec, err)
+		}
+		if err := reg.Add(p); err != nil {
+			return nil, nil, nil, usageError{fmt.Errorf("--provider %s: %w", spec, err)}
+		}
+	}
 	client := provider.New()
 	client.MaxPages = c.maxPages
+	client.MaxBodyBytes = c.maxBody
 	client.Servers = map[string]string{}
 	client.Tokens = map[string]string{}
 	for _, s := range c.servers {

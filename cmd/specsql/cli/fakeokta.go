@@ -29,8 +29,7 @@ Address it by subdomain through *.localhost, e.g. --server okta=http://{subdomai
 			if err != nil {
 				return usageError{fmt.Errorf("--listen %s: %w", listen, err)}
 			}
-			org := fakeokta.New(cfg)
-			srv := &http.Server{Handler: org, ReadHeaderTimeout: 10 * time.Second}
+			srv := &http.Server{Handler: fakeokta.New(cfg), ReadHeaderTimeout: 10 * time.Second}
 			port := ln.Addr().(*net.TCPAddr).Port
 			subdomain := cfg.Subdomain
 			if subdomain == "" {
@@ -42,16 +41,7 @@ Address it by subdomain through *.localhost, e.g. --server okta=http://{subdomai
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "fake Okta org %q listening on %s\nquery it with:\n  OKTA_API_TOKEN=%s specsql exec --server okta=http://{subdomain}.localhost:%d/ \"SELECT id, status FROM okta.users.users WHERE subdomain = '%s'\"\n",
 				subdomain, ln.Addr(), token, port, subdomain)
-			go func() {
-				<-cmd.Context().Done()
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				srv.Shutdown(ctx) //nolint:errcheck // best effort on the way out
-			}()
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return cmd.Context().Err()
+			return serve(cmd.Context(), ln, srv)
 		},
 	}
 	f := cmd.Flags()
@@ -63,4 +53,18 @@ Address it by subdomain through *.localhost, e.g. --server okta=http://{subdomai
 	f.DurationVar(&cfg.Latency, "latency", 0, "delay added to every response, e.g. 50ms")
 	f.IntVar(&cfg.RateLimit, "rate-limit", 600, "requests per minute per endpoint; -1 for unlimited")
 	return cmd
+}
+
+// serve runs srv on ln until ctx ends, then shuts it down.
+func serve(ctx context.Context, ln net.Listener, srv *http.Server) error {
+	go func() {
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdownCtx) //nolint:errcheck // best effort on the way out
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return ctx.Err()
 }
