@@ -23,6 +23,9 @@ type Exec struct {
 type ExecArg struct {
 	Name  string
 	Value string
+	// Null is set for @name=null, which gives no value; @name='null' is
+	// the string.
+	Null bool
 }
 
 func parseExec(stmt string) (*Exec, error) {
@@ -66,6 +69,7 @@ func parseExec(stmt string) (*Exec, error) {
 			return nil, p.errorf("expected = after @%s", name)
 		}
 		p.next()
+		isNull := p.peekWord("null")
 		value, ok := p.value()
 		if !ok {
 			return nil, p.errorf("expected a value for @%s: a quoted string, a number, true, false or null", name)
@@ -84,7 +88,7 @@ func parseExec(stmt string) (*Exec, error) {
 			return nil, fmt.Errorf("EXEC: @%s is given twice", name)
 		}
 		seen[strings.ToLower(name)] = true
-		e.Args = append(e.Args, ExecArg{Name: name, Value: value})
+		e.Args = append(e.Args, ExecArg{Name: name, Value: value, Null: isNull})
 	}
 	return e, nil
 }
@@ -101,6 +105,10 @@ func (p *execParser) next() { p.i++ }
 
 func (p *execParser) peekPunct(s string) bool {
 	return !p.done() && p.toks[p.i].kind == tokPunct && p.toks[p.i].text == s
+}
+
+func (p *execParser) peekWord(w string) bool {
+	return !p.done() && p.toks[p.i].kind == tokWord && strings.EqualFold(p.toks[p.i].text, w)
 }
 
 func (p *execParser) ident() (string, bool) {

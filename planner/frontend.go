@@ -1,7 +1,10 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/xwb1989/sqlparser"
@@ -40,8 +43,18 @@ func Parse(input string, vars map[string]string, isProvider func(string) bool) (
 		return nil, err
 	}
 	stmts := make([]*Statement, 0, len(pieces))
+	// Unset variables are gathered over all statements, so that one error
+	// names every --var the input needs.
+	missing := map[string]bool{}
 	for i, piece := range pieces {
 		stmt, err := parseOne(piece.text, piece.exec, vars, isProvider)
+		var mv *MissingVarsError
+		if errors.As(err, &mv) {
+			for _, n := range mv.Names {
+				missing[n] = true
+			}
+			continue
+		}
 		if err != nil {
 			if len(pieces) > 1 {
 				return nil, fmt.Errorf("statement %d: %w", i+1, err)
@@ -49,6 +62,9 @@ func Parse(input string, vars map[string]string, isProvider func(string) bool) (
 			return nil, err
 		}
 		stmts = append(stmts, stmt)
+	}
+	if len(missing) > 0 {
+		return nil, &MissingVarsError{Names: slices.Sorted(maps.Keys(missing))}
 	}
 	if len(stmts) == 0 {
 		return nil, fmt.Errorf("no statement to run: the input holds only comments or blanks")
@@ -158,7 +174,9 @@ func parseOne(text string, exec bool, vars map[string]string, isProvider func(st
 }
 
 // quoteTableNames turns provider.service.resource into one quoted identifier,
-// which the MySQL grammar can read as a table name.
+// which the MySQL grammar can read as a table name. A three-part name right
+// after FROM, JOIN, INTO or UPDATE is quoted whatever its first part, so that
+// a mistyped provider is reported as an unknown table, not a syntax error.
 func quoteTableNames(stmt string, isProvider func(string) bool) (string, error) {
 	toks, err := lex(stmt, true)
 	if err != nil {
@@ -166,7 +184,7 @@ func quoteTableNames(stmt string, isProvider func(string) bool) (string, error) 
 	}
 	var b strings.Builder
 	for i := 0; i < len(toks); i++ {
-		if parts, ok := dottedName(toks, i, 3); ok && isProvider(parts[0]) && !precededByDot(toks, i) {
+		if parts, ok := dottedName(toks, i, 3); ok && (isProvider(parts[0]) || followsTableKeyword(toks, i)) && !precededByDot(toks, i) {
 			b.WriteString("`" + strings.Join(parts, ".") + "`")
 			i += 4
 			continue
@@ -197,6 +215,24 @@ func dottedName(toks []token, i, n int) ([]string, bool) {
 		}
 	}
 	return parts, true
+}
+
+// followsTableKeyword reports whether the code before toks[i] ends with a
+// keyword that a table name follows.
+func followsTableKeyword(toks []token, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		switch toks[j].kind {
+		case tokSpace, tokComment:
+			continue
+		case tokWord:
+			switch strings.ToUpper(toks[j].text) {
+			case "FROM", "JOIN", "INTO", "UPDATE":
+				return true
+			}
+		}
+		return false
+	}
+	return false
 }
 
 func precededByDot(toks []token, i int) bool {

@@ -338,6 +338,10 @@ func isDual(from sqlparser.TableExprs) bool {
 func (f *sqliteFormatter) scopeOf(from sqlparser.TableExprs) []scopeTable {
 	var out []scopeTable
 	for _, ate := range aliasedTables(from) {
+		if isDual(sqlparser.TableExprs{ate}) {
+			// The parser's stand-in for no FROM: it has no columns.
+			continue
+		}
 		st := scopeTable{qualifier: ate.As.String()}
 		if t, ok := f.tables[ate]; ok {
 			st.table = t
@@ -490,6 +494,13 @@ func (f *sqliteFormatter) formatBinary(buf *sqlparser.TrackedBuffer, n *sqlparse
 		buf.WriteString(" / ")
 		f.operand(buf, n.Right)
 		buf.WriteString(" AS INTEGER)")
+	case sqlparser.DivStr:
+		// MySQL's / divides exactly (7 / 2 is 3.5); SQLite's truncates
+		// when both operands are integers.
+		buf.WriteString("CAST(")
+		f.operand(buf, n.Left)
+		buf.WriteString(" AS REAL) / ")
+		f.operand(buf, n.Right)
 	case sqlparser.BitXorStr:
 		// SQLite has no XOR operator: a ^ b = (a | b) - (a & b).
 		buf.WriteString("((")
@@ -589,19 +600,32 @@ func (f *sqliteFormatter) formatFunc(buf *sqlparser.TrackedBuffer, n *sqlparser.
 			return
 		}
 	}
-	if name == "isnull" && len(n.Exprs) == 1 {
-		buf.Myprintf("(%v IS NULL)", n.Exprs)
+	// The grammar gives arguments as select expressions; written as such
+	// they would carry the column alias of a select list item.
+	args := make(sqlparser.Exprs, 0, len(n.Exprs))
+	for _, e := range n.Exprs {
+		ae, ok := e.(*sqlparser.AliasedExpr)
+		if !ok {
+			f.fail("%s: * is not a function argument here", sqlparser.String(n))
+			return
+		}
+		args = append(args, ae.Expr)
+	}
+	if name == "isnull" && len(args) == 1 {
+		buf.WriteString("(")
+		f.operand(buf, args[0])
+		buf.WriteString(" IS NULL)")
 		return
 	}
-	if name == "locate" && len(n.Exprs) == 2 {
-		buf.Myprintf("instr(%v, %v)", n.Exprs[1], n.Exprs[0])
+	if name == "locate" && len(args) == 2 {
+		buf.Myprintf("instr(%v, %v)", args[1], args[0])
 		return
 	}
 	buf.WriteString(name + "(")
 	if n.Distinct {
 		buf.WriteString("DISTINCT ")
 	}
-	buf.Myprintf("%v)", n.Exprs)
+	buf.Myprintf("%v)", args)
 }
 
 func (f *sqliteFormatter) formatGroupConcat(buf *sqlparser.TrackedBuffer, n *sqlparser.GroupConcatExpr) {

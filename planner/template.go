@@ -10,9 +10,11 @@ import (
 
 var templatePattern = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}`)
 
-// jsonStringTemplate is a template standing for a whole JSON string, as the
-// documentation's EXEC examples write body fields: "field": "{{ field }}".
-var jsonStringTemplate = regexp.MustCompile(`"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}"`)
+// execStringTemplate finds, in one pass, templates standing for a whole JSON
+// string, as the documentation's EXEC examples write body fields
+// ("field": "{{ field }}", submatch 1), and other templates (submatch 2).
+// One pass, so that a value holding {{ ... }} is not expanded again.
+var execStringTemplate = regexp.MustCompile(`"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}"|\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}`)
 
 // MissingVarsError names the template variables a statement uses that were
 // not given.
@@ -76,21 +78,30 @@ func expandTemplates(stmt string, vars map[string]string, exec bool) (string, er
 				return strings.ReplaceAll(v, q, q+q)
 			}
 			if exec {
-				body = jsonStringTemplate.ReplaceAllStringFunc(body, func(m string) string {
-					v, ok := lookup(jsonStringTemplate.FindStringSubmatch(m)[1])
+				body = execStringTemplate.ReplaceAllStringFunc(body, func(m string) string {
+					sub := execStringTemplate.FindStringSubmatch(m)
+					if sub[1] != "" {
+						v, ok := lookup(sub[1])
+						if !ok {
+							return m
+						}
+						return escape(jsonValue(v))
+					}
+					v, ok := lookup(sub[2])
 					if !ok {
 						return m
 					}
-					return escape(jsonValue(v))
+					return escape(v)
+				})
+			} else {
+				body = templatePattern.ReplaceAllStringFunc(body, func(m string) string {
+					v, ok := lookup(templatePattern.FindStringSubmatch(m)[1])
+					if !ok {
+						return m
+					}
+					return escape(v)
 				})
 			}
-			body = templatePattern.ReplaceAllStringFunc(body, func(m string) string {
-				v, ok := lookup(templatePattern.FindStringSubmatch(m)[1])
-				if !ok {
-					return m
-				}
-				return escape(v)
-			})
 			out.WriteString(q + body + q)
 		default:
 			code.WriteString(t.text)

@@ -69,7 +69,7 @@ func (p *Planner) planExec(s *Statement) (*Plan, error) {
 			return nil, fmt.Errorf("%s.%s takes no parameter @%s; its parameters: %s. Request body fields go in @@json='{...}'",
 				res.ID(), m.Name, arg.Name, atList(m.Params))
 		}
-		if arg.Value == "null" {
+		if arg.Null {
 			continue
 		}
 		call.Params[param.Name] = arg.Value

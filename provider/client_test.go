@@ -679,12 +679,11 @@ func TestContextEndsTheCall(t *testing.T) {
 // A next link on a POST response must not send the POST again.
 func TestPostIsNotPaged(t *testing.T) {
 	var posts int
-	srv, c := handlerServer(t, func(w http.ResponseWriter, r *http.Request) {
+	_, c := handlerServer(t, func(w http.ResponseWriter, r *http.Request) {
 		posts++
 		w.Header().Set("Link", `</webauthn-registration/api/v1/enroll?page=2>; rel="next"`)
 		writeJSONBody(w, `{"userId":"00u1"}`)
 	})
-	_ = srv
 	r := run(t, c, method(t, enrollments, "enroll_preregistration_enrollment"), map[string]string{"subdomain": "demo"}, []byte(`{}`))
 	require.NoError(t, r.err)
 	require.Equal(t, 1, posts)
