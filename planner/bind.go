@@ -92,10 +92,21 @@ func (ref *tableRef) bind(verb string) *bindings {
 	return b
 }
 
+// unparen strips the parentheses around an expression.
+func unparen(e sqlparser.Expr) sqlparser.Expr {
+	for {
+		p, ok := e.(*sqlparser.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
+}
+
 // literalBinding reads `param = literal`, `literal = param` and
-// `param IN (literal, ...)`.
+// `param IN (literal, ...)`, parenthesised or not.
 func literalBinding(cond sqlparser.Expr, paramOf func(sqlparser.Expr) (string, bool)) (string, []string, string, bool) {
-	cmp, ok := cond.(*sqlparser.ComparisonExpr)
+	cmp, ok := unparen(cond).(*sqlparser.ComparisonExpr)
 	if !ok {
 		return "", nil, "", false
 	}
@@ -162,13 +173,9 @@ func literal(e sqlparser.Expr) (value string, isNull, ok bool) {
 // noteMisuse records why parameters used in a condition gave no values.
 func noteMisuse(cond sqlparser.Expr, paramOf func(sqlparser.Expr) (string, bool), misused map[string]string) {
 	reason := "in the condition " + sqlparser.String(cond)
-	switch c := cond.(type) {
+	switch c := unparen(cond).(type) {
 	case *sqlparser.OrExpr:
 		reason = "under OR, in " + sqlparser.String(cond)
-	case *sqlparser.ParenExpr:
-		if _, ok := c.Expr.(*sqlparser.OrExpr); ok {
-			reason = "under OR, in " + sqlparser.String(cond)
-		}
 	case *sqlparser.NotExpr:
 		reason = "under NOT, in " + sqlparser.String(cond)
 	case *sqlparser.ComparisonExpr:

@@ -266,9 +266,9 @@ func conjuncts(e sqlparser.Expr) []sqlparser.Expr {
 	case *sqlparser.AndExpr:
 		return append(conjuncts(n.Left), conjuncts(n.Right)...)
 	case *sqlparser.ParenExpr:
-		// (a = 1) and ((a = 1 AND b = 2)) supply values as the bare
-		// conditions do.
-		return conjuncts(n.Expr)
+		if and, ok := unparen(n).(*sqlparser.AndExpr); ok {
+			return conjuncts(and)
+		}
 	}
 	return []sqlparser.Expr{e}
 }

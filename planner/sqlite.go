@@ -494,13 +494,6 @@ func (f *sqliteFormatter) formatBinary(buf *sqlparser.TrackedBuffer, n *sqlparse
 		buf.WriteString(" / ")
 		f.operand(buf, n.Right)
 		buf.WriteString(" AS INTEGER)")
-	case sqlparser.DivStr:
-		// MySQL's / divides exactly (7 / 2 is 3.5); SQLite's truncates
-		// when both operands are integers.
-		buf.WriteString("CAST(")
-		f.operand(buf, n.Left)
-		buf.WriteString(" AS REAL) / ")
-		f.operand(buf, n.Right)
 	case sqlparser.BitXorStr:
 		// SQLite has no XOR operator: a ^ b = (a | b) - (a & b).
 		buf.WriteString("((")
