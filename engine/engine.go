@@ -5,20 +5,40 @@ package engine
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/specsql/specsql/mapping"
 	"github.com/specsql/specsql/planner"
 	"github.com/specsql/specsql/provider"
 )
 
+// DefaultConcurrency is how many calls a statement makes at once unless
+// told otherwise: enough to hide latency, well under Okta's limit of
+// concurrent requests per org (75).
+const DefaultConcurrency = 16
+
 // Engine runs plans against providers.
 type Engine struct {
 	Client *provider.Client
+	// Concurrency bounds the calls in flight for one statement.
+	Concurrency int
+	// Progress, when set, is told how the calls of a statement advance.
+	Progress func(Progress)
+}
+
+// Progress is the state of a statement's calls.
+type Progress struct {
+	CallsDone int
+	// CallsKnown are the calls planned so far; a table that takes values
+	// from another adds its calls once those are known.
+	CallsKnown int
+	Rows       int64
+	// RateLimitWait is the time requests were held back by rate limits.
+	RateLimitWait time.Duration
 }
 
 // Column describes a result column.
@@ -51,6 +71,9 @@ type ResultWriter interface {
 // Run executes a plan. Rows go to w; the returned status line sums up a
 // statement that returns no rows of its own (DELETE 2, EXEC ... 204).
 func (e *Engine) Run(ctx context.Context, plan *planner.Plan, w ResultWriter) (string, error) {
+	if plan.Statement.Explain {
+		return "", writeLines(w, "plan", plan.Explain())
+	}
 	switch plan.Statement.Kind {
 	case planner.KindSelect:
 		return "", e.runSelect(ctx, plan, w)
@@ -68,10 +91,8 @@ func (e *Engine) runSelect(ctx context.Context, plan *planner.Plan, w ResultWrit
 		return err
 	}
 	defer db.Close()
-	for _, t := range plan.Tables {
-		if err := e.fill(ctx, db, t); err != nil {
-			return err
-		}
+	if err := e.fillAll(ctx, db, plan.Tables); err != nil {
+		return err
 	}
 	rows, err := db.QueryContext(ctx, plan.SQL)
 	if err != nil {
@@ -110,24 +131,6 @@ func (e *Engine) runSelect(ctx context.Context, plan *planner.Plan, w ResultWrit
 		return sqliteError(err)
 	}
 	return w.End()
-}
-
-// fill creates a table's SQLite table and loads the rows of its calls.
-func (e *Engine) fill(ctx context.Context, db *sql.DB, t *planner.Table) error {
-	l, err := newLoader(ctx, db, t)
-	if err != nil {
-		return err
-	}
-	defer l.close()
-	for _, call := range t.Calls {
-		_, err := e.Client.Do(ctx, call.Method, call.Params, nil, func(rows []json.RawMessage) error {
-			return l.load(ctx, call.Params, rows)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (e *Engine) runDelete(ctx context.Context, plan *planner.Plan) (string, error) {
@@ -214,6 +217,19 @@ func writeObjects(w ResultWriter, m *mapping.Method, rows []json.RawMessage) err
 	return w.End()
 }
 
+// writeLines writes text as a one-column result set, a row per line.
+func writeLines(w ResultWriter, column string, lines []string) error {
+	if err := w.Begin([]Column{{Name: column, Type: TypeText}}); err != nil {
+		return err
+	}
+	for _, l := range lines {
+		if err := w.Row([]any{l}); err != nil {
+			return err
+		}
+	}
+	return w.End()
+}
+
 // untypedValue keeps a field the schema does not describe as the API sent
 // it: a string, or any other JSON value as JSON.
 func untypedValue(raw json.RawMessage) any {
@@ -231,6 +247,9 @@ func discardRows([]json.RawMessage) error { return nil }
 
 // sqliteError makes SQLite's messages read as ours.
 func sqliteError(err error) error {
+	if err == nil {
+		return nil
+	}
 	msg := strings.TrimPrefix(err.Error(), "SQL logic error: ")
 	return fmt.Errorf("SQL error: %s", msg)
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -37,7 +38,13 @@ type fixture struct {
 func newFixture(t *testing.T, cfg fakeokta.Config) *fixture {
 	t.Helper()
 	org := fakeokta.New(cfg)
-	srv := httptest.NewServer(org)
+	return newFixtureFor(t, org, org)
+}
+
+// newFixtureFor serves handler, which fronts org.
+func newFixtureFor(t *testing.T, org *fakeokta.Org, handler http.Handler) *fixture {
+	t.Helper()
+	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	p, err := okta.Provider()
 	require.NoError(t, err)

@@ -31,7 +31,7 @@ const (
 	// unlimitedRate is the limit reported when Config.RateLimit < 0: clients
 	// still see the headers they expect, with a ceiling they never reach.
 	unlimitedRate = 1_000_000_000
-	rateWindow    = 60 * time.Second
+	defaultWindow = 60 * time.Second
 )
 
 // Config describes the org to serve. Zero values select the defaults.
@@ -41,7 +41,8 @@ type Config struct {
 	Users     int              // number of generated users; default 300
 	Seed      uint64           // data seed; default 1; same config => byte-identical data
 	Latency   time.Duration    // added before answering each request
-	RateLimit int              // requests per minute per bucket; 0 => 600; <0 => unlimited
+	RateLimit int              // requests per window per bucket; 0 => 600; <0 => unlimited
+	Window    time.Duration    // rate-limit window; default one minute, as Okta's
 	Now       func() time.Time // clock for rate limits, Date and mutations; default time.Now
 }
 
@@ -107,6 +108,9 @@ func New(cfg Config) *Org {
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = defaultWindow
 	}
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = defaultRateLimit
@@ -283,12 +287,12 @@ func (o *Org) consume(name string, now time.Time, h http.Header) bool {
 	}
 	o.rlMu.Lock()
 	b := o.buckets[name]
-	if b == nil || !now.Before(b.start.Add(rateWindow)) {
+	if b == nil || !now.Before(b.start.Add(o.cfg.Window)) {
 		b = &bucket{start: now}
 		o.buckets[name] = b
 	}
 	b.used++
-	used, end := b.used, b.start.Add(rateWindow)
+	used, end := b.used, b.start.Add(o.cfg.Window)
 	o.rlMu.Unlock()
 
 	reset := end.Unix()

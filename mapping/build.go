@@ -29,7 +29,9 @@ type providerExt struct {
 		CredentialsEnvVar string `json:"credentialsEnvVar"`
 	} `json:"auth"`
 	Pagination struct {
-		Type string `json:"type"`
+		Type          string `json:"type"`
+		PageSizeParam string `json:"pageSizeParam"`
+		MaxPageSize   int    `json:"maxPageSize"`
 	} `json:"pagination"`
 }
 
@@ -56,7 +58,7 @@ func FromDocument(doc *openapi.Document, name string) (*Provider, error) {
 			ValuePrefix:       ext.Auth.ValuePrefix,
 			CredentialsEnvVar: ext.Auth.CredentialsEnvVar,
 		},
-		Pagination: Pagination{Type: ext.Pagination.Type},
+		Pagination: Pagination{Type: ext.Pagination.Type, PageSizeParam: ext.Pagination.PageSizeParam, MaxPageSize: ext.Pagination.MaxPageSize},
 		Doc:        doc,
 	}
 	for _, op := range doc.Operations() {

@@ -59,6 +59,10 @@ type Auth struct {
 // Pagination says how a provider's list responses point to the next page.
 type Pagination struct {
 	Type string // "link_header" or "" for none
+	// PageSizeParam is the query parameter that sets a page's size, sent
+	// when a LIMIT needs fewer rows than MaxPageSize.
+	PageSizeParam string
+	MaxPageSize   int
 }
 
 // Service groups resources, like okta.users.

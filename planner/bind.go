@@ -16,8 +16,33 @@ type bindings struct {
 	// misused explains, per parameter, a use the planner cannot take values
 	// from: under OR, compared with a column, and so on.
 	misused map[string]string
-	// rest are the conditions that supply no parameter.
+	// rest are the conditions that supply no literal value.
 	rest []sqlparser.Expr
+	// dynamic are, per parameter, the columns and subqueries that can give
+	// it values at run time.
+	dynamic map[string][]*source
+}
+
+// source is a column of another table, or a subquery, that can give a
+// parameter its values once filled.
+type source struct {
+	from *tableRef          // the table of the column...
+	col  *sqlparser.ColName // ...and the column
+	sub  *sqlparser.Subquery
+}
+
+func (s *source) key() string {
+	if s.sub != nil {
+		return fmt.Sprintf("subquery %p", s.sub)
+	}
+	return fmt.Sprintf("%p.%s", s.from, s.col.Name.Lowered())
+}
+
+func (s *source) describe() string {
+	if s.sub != nil {
+		return "a subquery: " + sqlparser.String(s.sub)
+	}
+	return s.from.qualifier + "." + s.col.Name.String()
 }
 
 // paramNames lists the parameters of a resource's methods for a verb,
@@ -45,26 +70,43 @@ func (ref *tableRef) knows(name string) bool {
 	return false
 }
 
+// resolve finds the table a column names, looking in ref's own FROM clause
+// first and then in the enclosing ones. It returns nil for a column of no
+// provider table, or for an ambiguous one.
+func (ref *tableRef) resolve(col *sqlparser.ColName) *tableRef {
+	if !col.Qualifier.Qualifier.IsEmpty() {
+		return nil
+	}
+	for _, scope := range append([][]*tableRef{ref.peers}, ref.outer...) {
+		var found []*tableRef
+		for _, r := range scope {
+			if col.Qualifier.IsEmpty() {
+				if r.knows(col.Name.String()) {
+					found = append(found, r)
+				}
+			} else if strings.EqualFold(col.Qualifier.Name.String(), r.qualifier) {
+				found = append(found, r)
+			}
+		}
+		switch len(found) {
+		case 0:
+			continue
+		case 1:
+			return found[0]
+		}
+		return nil
+	}
+	return nil
+}
+
 // refersTo reports whether a column expression names a column of ref.
 func (ref *tableRef) refersTo(col *sqlparser.ColName) bool {
-	if !col.Qualifier.IsEmpty() {
-		return col.Qualifier.Qualifier.IsEmpty() && strings.EqualFold(col.Qualifier.Name.String(), ref.qualifier)
-	}
-	name := col.Name.String()
-	if !ref.knows(name) {
-		return false
-	}
-	for _, peer := range ref.peers {
-		if peer != ref && peer.knows(name) {
-			return false
-		}
-	}
-	return true
+	return ref.resolve(col) == ref
 }
 
 func (ref *tableRef) bind(verb string) *bindings {
 	params := paramNames(ref.resource, verb)
-	b := &bindings{values: map[string]*Binding{}, misused: map[string]string{}}
+	b := &bindings{values: map[string]*Binding{}, misused: map[string]string{}, dynamic: map[string][]*source{}}
 	paramOf := func(e sqlparser.Expr) (string, bool) {
 		col, ok := e.(*sqlparser.ColName)
 		if !ok || !ref.refersTo(col) {
@@ -77,6 +119,15 @@ func (ref *tableRef) bind(verb string) *bindings {
 		name, values, source, ok := literalBinding(cond, paramOf)
 		if !ok {
 			b.rest = append(b.rest, cond)
+			// Other tables can supply a SELECT's parameters, not a DELETE's:
+			// a DELETE names exactly what it deletes.
+			if verb == mapping.VerbSelect {
+				if name, src, ok := ref.dynamicBinding(cond, paramOf); ok {
+					key := strings.ToLower(name)
+					b.dynamic[key] = append(b.dynamic[key], src)
+					continue
+				}
+			}
 			noteMisuse(cond, paramOf, b.misused)
 			continue
 		}
@@ -143,6 +194,35 @@ func literalBinding(cond sqlparser.Expr, paramOf func(sqlparser.Expr) (string, b
 	return "", nil, "", false
 }
 
+// dynamicBinding reads `param = other.column` (either side), where other is
+// another table of this statement, and `param IN (subquery)`.
+func (ref *tableRef) dynamicBinding(cond sqlparser.Expr, paramOf func(sqlparser.Expr) (string, bool)) (string, *source, bool) {
+	cmp, ok := unparen(cond).(*sqlparser.ComparisonExpr)
+	if !ok {
+		return "", nil, false
+	}
+	switch cmp.Operator {
+	case sqlparser.EqualStr:
+		for _, side := range [][2]sqlparser.Expr{{cmp.Left, cmp.Right}, {cmp.Right, cmp.Left}} {
+			name, ok := paramOf(side[0])
+			col, isCol := side[1].(*sqlparser.ColName)
+			if !ok || !isCol {
+				continue
+			}
+			if other := ref.resolve(col); other != nil && other != ref {
+				return name, &source{from: other, col: col}, true
+			}
+		}
+	case sqlparser.InStr:
+		name, ok := paramOf(cmp.Left)
+		sub, isSub := cmp.Right.(*sqlparser.Subquery)
+		if ok && isSub {
+			return name, &source{sub: sub}, true
+		}
+	}
+	return "", nil, false
+}
+
 // literal reads a constant. NULL is a constant no parameter value equals.
 func literal(e sqlparser.Expr) (value string, isNull, ok bool) {
 	switch v := e.(type) {
@@ -206,8 +286,23 @@ func noteMisuse(cond sqlparser.Expr, paramOf func(sqlparser.Expr) (string, bool)
 	}, cond)
 }
 
+// choice is the method chosen for a table and the bindings it is called with.
+type choice struct {
+	method   *mapping.Method
+	bindings []*Binding
+}
+
+func (c *choice) dynamic() bool {
+	for _, b := range c.bindings {
+		if b.src != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // chooseMethod picks the first method for verb, most specific first, whose
-// required parameters the conditions all supply, and returns its bindings.
+// required parameters the conditions supply as literals.
 func chooseMethod(ref *tableRef, verb string) (*mapping.Method, []*Binding, error) {
 	res := ref.resource
 	methods := res.MethodsFor(verb)
@@ -215,12 +310,42 @@ func chooseMethod(ref *tableRef, verb string) (*mapping.Method, []*Binding, erro
 		return nil, nil, fmt.Errorf("table %s does not support %s; it supports %s", res.ID(), strings.ToUpper(verb), describeVerbs(res))
 	}
 	b := ref.bind(verb)
-	for _, m := range methods {
-		if len(missingParams(m, b)) == 0 && takesAll(m, b) {
-			return m, methodBindings(m, b), nil
-		}
+	if c, ok := choose(methods, b, nil); ok {
+		return c.method, c.bindings, nil
 	}
 	return nil, nil, missingParamsError(ref, verb, methods, b)
+}
+
+// choose prefers a method the literals alone can call, most specific first,
+// so that a table needs another only when it must; then, with ready, one
+// whose missing parameters come from tables already planned.
+func choose(methods []*mapping.Method, b *bindings, ready func(*source) bool) (*choice, bool) {
+	for _, m := range methods {
+		if len(missingParams(m, b)) == 0 && takesAll(m, b) {
+			return &choice{method: m, bindings: methodBindings(m, b, nil)}, true
+		}
+	}
+	if ready == nil {
+		return nil, false
+	}
+	for _, m := range methods {
+		if !takesAll(m, b) {
+			continue
+		}
+		dyn := map[string]*source{}
+		for _, p := range missingParams(m, b) {
+			for _, src := range b.dynamic[strings.ToLower(p.Name)] {
+				if ready(src) {
+					dyn[strings.ToLower(p.Name)] = src
+					break
+				}
+			}
+		}
+		if len(dyn) == len(missingParams(m, b)) {
+			return &choice{method: m, bindings: methodBindings(m, b, dyn)}, true
+		}
+	}
+	return nil, false
 }
 
 func missingParams(m *mapping.Method, b *bindings) []mapping.Param {
@@ -248,11 +373,14 @@ func takesAll(m *mapping.Method, b *bindings) bool {
 	return true
 }
 
-func methodBindings(m *mapping.Method, b *bindings) []*Binding {
+func methodBindings(m *mapping.Method, b *bindings, dyn map[string]*source) []*Binding {
 	var out []*Binding
 	for _, p := range m.Params {
-		if bind, ok := b.values[strings.ToLower(p.Name)]; ok {
+		key := strings.ToLower(p.Name)
+		if bind, ok := b.values[key]; ok {
 			out = append(out, &Binding{Param: p.Name, Values: bind.Values, Source: bind.Source})
+		} else if src, ok := dyn[key]; ok {
+			out = append(out, &Binding{Param: p.Name, Source: src.describe(), src: src})
 		}
 	}
 	return out

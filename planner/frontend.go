@@ -32,6 +32,8 @@ type Statement struct {
 	Insert *sqlparser.Insert
 	Update *sqlparser.Update
 	Exec   *Exec
+	// Explain asks for the plan instead of the results; nothing is called.
+	Explain bool
 }
 
 // Parse splits input into statements, expands {{ templates }} from vars and
@@ -48,6 +50,9 @@ func Parse(input string, vars map[string]string, isProvider func(string) bool) (
 	missing := map[string]bool{}
 	for i, piece := range pieces {
 		stmt, err := parseOne(piece.text, piece.exec, vars, isProvider)
+		if err == nil {
+			stmt.Explain = piece.explain
+		}
 		var mv *MissingVarsError
 		if errors.As(err, &mv) {
 			for _, n := range mv.Names {
@@ -73,8 +78,9 @@ func Parse(input string, vars map[string]string, isProvider func(string) bool) (
 }
 
 type piece struct {
-	text string
-	exec bool
+	text    string
+	exec    bool
+	explain bool
 }
 
 // split cuts input at each ';' outside strings and comments. EXEC statements
@@ -83,7 +89,12 @@ func split(input string) ([]piece, error) {
 	var out []piece
 	offset := 0
 	for offset < len(input) {
-		exec := firstWordIs(input[offset:], "exec")
+		word, after := firstWord(input[offset:])
+		explain := word == "explain"
+		if explain {
+			word, _ = firstWord(input[offset+after:])
+		}
+		exec := word == "exec"
 		toks, end, err := lexFrom(input, offset, !exec, true)
 		if err != nil {
 			return nil, err
@@ -91,15 +102,25 @@ func split(input string) ([]piece, error) {
 		text := input[offset:end]
 		offset = end
 		if hasCode(toks) {
-			out = append(out, piece{text: strings.TrimSuffix(strings.TrimSpace(text), ";"), exec: exec})
+			text = strings.TrimSuffix(strings.TrimSpace(text), ";")
+			if explain {
+				// EXPLAIN plans the statement after it and runs nothing.
+				_, after := firstWord(text)
+				text = strings.TrimSpace(text[after:])
+				if !hasCode(mustLex(text)) {
+					return nil, fmt.Errorf("EXPLAIN needs a statement to explain, e.g. EXPLAIN SELECT ...")
+				}
+			}
+			out = append(out, piece{text: text, exec: exec, explain: explain})
 		}
 	}
 	return out, nil
 }
 
-// firstWordIs reports whether the first word after blanks and comments is
-// word. It reads no further, so a string it cannot lex yet does not matter.
-func firstWordIs(src, word string) bool {
+// firstWord returns the first word after blanks and comments, and the
+// offset after it. It reads no further, so a string it cannot lex yet does
+// not matter.
+func firstWord(src string) (string, int) {
 	i := 0
 	for i < len(src) {
 		switch {
@@ -108,13 +129,13 @@ func firstWordIs(src, word string) bool {
 		case src[i] == '#' || strings.HasPrefix(src[i:], "--"):
 			end := strings.IndexByte(src[i:], '\n')
 			if end < 0 {
-				return false
+				return "", len(src)
 			}
 			i += end
 		case strings.HasPrefix(src[i:], "/*"):
 			end := strings.Index(src[i+2:], "*/")
 			if end < 0 {
-				return false
+				return "", len(src)
 			}
 			i += 2 + end + 2
 		default:
@@ -122,10 +143,16 @@ func firstWordIs(src, word string) bool {
 			for j < len(src) && isWordByte(src[j]) {
 				j++
 			}
-			return strings.EqualFold(src[i:j], word) && (j == len(src) || !isWordByte(src[j]))
+			return strings.ToLower(src[i:j]), j
 		}
 	}
-	return false
+	return "", len(src)
+}
+
+// mustLex lexes text already lexed once as part of a larger input.
+func mustLex(text string) []token {
+	toks, _ := lex(text, false)
+	return toks
 }
 
 func hasCode(toks []token) bool {

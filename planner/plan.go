@@ -31,7 +31,22 @@ type Table struct {
 	Resource *mapping.Resource
 	Method   *mapping.Method
 	Bindings []*Binding
-	Calls    []*Call
+	// Calls are known up front when every binding is literal; otherwise
+	// they are made from the values of Deps, once those are filled.
+	Calls []*Call
+	// Deps are the tables to fill before this one.
+	Deps []*Table
+	// RowLimit, when above zero, is how many rows are enough: nothing in
+	// the statement filters or orders this table's rows beyond its calls.
+	RowLimit int
+	// PageSize is a page-size parameter to send, with RowLimit.
+	PageSize *PageSize
+}
+
+// PageSize is a query parameter that sets how many rows a page holds.
+type PageSize struct {
+	Param string
+	Value int
 }
 
 // Fields are the resource's documented fields, the columns of SELECT *.
@@ -48,6 +63,33 @@ type Binding struct {
 	Values []string
 	// Source says where the values came from, for EXPLAIN and errors.
 	Source string
+	// From, when set, supplies the values at run time from other tables.
+	From *ValueSource
+
+	src *source
+}
+
+// ValueSource is a query over filled tables whose first column gives a
+// parameter's values: the distinct, non-NULL values make one call each.
+type ValueSource struct {
+	Tables []*Table
+	SQL    string
+	// Describe names the source for EXPLAIN, e.g. "u.id" or "a subquery".
+	Describe string
+}
+
+// CallsWith makes the table's calls, given the values of its run-time
+// bindings.
+func (t *Table) CallsWith(values map[*Binding][]string) []*Call {
+	bindings := make([]*Binding, len(t.Bindings))
+	for i, b := range t.Bindings {
+		if b.From == nil {
+			bindings[i] = b
+			continue
+		}
+		bindings[i] = &Binding{Param: b.Param, Values: values[b]}
+	}
+	return expandCalls(t.Method, bindings)
 }
 
 // Call is one API call.
@@ -112,22 +154,18 @@ type tableRef struct {
 	// peers are the references of the same FROM clause, which decide
 	// whether an unqualified column name is ambiguous.
 	peers []*tableRef
+	// outer are the FROM clauses of enclosing statements, innermost first,
+	// which a correlated subquery's columns may name.
+	outer [][]*tableRef
 }
 
 func (p *Planner) planSelect(s *Statement) (*Plan, error) {
-	var refs []*tableRef
-	err := sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
-		sel, ok := node.(*sqlparser.Select)
-		if !ok {
-			return true, nil
-		}
-		scope, err := p.scopeRefs(sel)
-		if err != nil {
-			return false, err
-		}
-		refs = append(refs, scope...)
-		return true, nil
-	}, s.Select)
+	c := &collector{planner: p, subqueryRefs: map[*sqlparser.Subquery][]*tableRef{}}
+	refs, err := c.collect(s.Select, nil)
+	if err != nil {
+		return nil, err
+	}
+	chosen, order, err := resolveRefs(refs, c.subqueryRefs)
 	if err != nil {
 		return nil, err
 	}
@@ -136,12 +174,9 @@ func (p *Planner) planSelect(s *Statement) (*Plan, error) {
 	byKey := map[string]*Table{}
 	perResource := map[*mapping.Resource]int{}
 	tableOf := map[*sqlparser.AliasedTableExpr]*Table{}
-	for _, ref := range refs {
-		method, bindings, err := chooseMethod(ref, mapping.VerbSelect)
-		if err != nil {
-			return nil, err
-		}
-		key := tableKey(method, bindings)
+	for _, ref := range order {
+		ch := chosen[ref]
+		key := tableKey(ch.method, ch.bindings)
 		t, ok := byKey[key]
 		if !ok {
 			perResource[ref.resource]++
@@ -149,17 +184,26 @@ func (p *Planner) planSelect(s *Statement) (*Plan, error) {
 			if n := perResource[ref.resource]; n > 1 {
 				name = fmt.Sprintf("%s#%d", name, n)
 			}
-			t = &Table{Name: name, Resource: ref.resource, Method: method, Bindings: bindings, Calls: expandCalls(method, bindings)}
+			t = &Table{Name: name, Resource: ref.resource, Method: ch.method, Bindings: ch.bindings}
+			if !ch.dynamic() {
+				t.Calls = expandCalls(ch.method, ch.bindings)
+			}
 			byKey[key] = t
 			plan.Tables = append(plan.Tables, t)
 		}
 		tableOf[ref.expr] = t
+	}
+	for _, ref := range order {
+		if err := fillSources(ref, chosen[ref], tableOf, c.subqueryRefs); err != nil {
+			return nil, err
+		}
 	}
 	sql, err := toSQLite(s.Select, tableOf)
 	if err != nil {
 		return nil, err
 	}
 	plan.SQL = sql
+	limitRows(s.Select, refs, tableOf)
 	return plan, nil
 }
 
@@ -277,6 +321,12 @@ func tableKey(m *mapping.Method, bindings []*Binding) string {
 	var b strings.Builder
 	b.WriteString(m.Resource.ID() + "." + m.Name)
 	for _, bind := range bindings {
+		if bind.src != nil {
+			// Values known only at run time: share a table only with the
+			// same source.
+			fmt.Fprintf(&b, "|%s<-%s", strings.ToLower(bind.Param), bind.src.key())
+			continue
+		}
 		fmt.Fprintf(&b, "|%s=%q", strings.ToLower(bind.Param), bind.Values)
 	}
 	return b.String()

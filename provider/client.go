@@ -24,6 +24,7 @@ const (
 	DefaultMaxPages       = 100000
 	DefaultMaxBodyBytes   = 64 << 20
 	DefaultRequestTimeout = 60 * time.Second
+	DefaultRetryBackoff   = 500 * time.Millisecond
 	rowBatch              = 500
 )
 
@@ -41,6 +42,11 @@ type Client struct {
 	MaxPages       int
 	MaxBodyBytes   int64
 	RequestTimeout time.Duration
+	// RetryBackoff is the first wait before retrying a request whose
+	// response says nothing of when to retry; it doubles each time.
+	RetryBackoff time.Duration
+
+	pacer pacer
 }
 
 // New returns a client with a transport that resolves *.localhost to the
@@ -100,6 +106,72 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// ErrEnough, returned by a row callback, ends a call early without error:
+// the caller has all the rows it needs and no more pages are read.
+var ErrEnough = errors.New("enough rows")
+
+// maxRateLimitRetries bounds the retries of a request refused with 429.
+const maxRateLimitRetries = 5
+
+// send makes one request, paced by its endpoint's rate limit, and retries it
+// when the API refuses it for the rate limit (429): a refused request was not
+// processed, so repeating it is safe even for a POST. It returns the response
+// with its body read, up to the size limit plus one byte.
+func (c *Client) send(ctx context.Context, name string, m *mapping.Method, u *url.URL, header http.Header, body []byte) (*http.Response, []byte, error) {
+	bucket := u.Host + " " + m.Operation.Method + " " + m.Operation.Path
+	for attempt := 1; ; attempt++ {
+		if err := c.pacer.wait(ctx, bucket); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		resp, data, err := c.roundTrip(ctx, m.Operation.Method, u, header, body)
+		c.pacer.done(bucket, resp)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %s %s: %w", name, m.Operation.Method, u.Redacted(), err)
+		}
+		if resp.StatusCode == http.StatusTooManyRequests && attempt <= maxRateLimitRetries {
+			d := retryDelay(resp, attempt, c.retryBackoff())
+			if err := c.pacer.sleep(ctx, d+jitter(d)); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", name, err)
+			}
+			continue
+		}
+		return resp, data, nil
+	}
+}
+
+// roundTrip makes one HTTP request within the request timeout and reads
+// its body.
+func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, header http.Header, body []byte) (*http.Response, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.requestTimeout())
+	defer cancel()
+	var reader io.Reader = http.NoBody
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header = header.Clone()
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, nil, unwrapURLError(err)
+	}
+	defer resp.Body.Close()
+	limit := c.maxBodyBytes() + 1
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		limit = 1 << 20
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	if err != nil {
+		return resp, nil, fmt.Errorf("HTTP %d: reading the response: %w", resp.StatusCode, err)
+	}
+	return resp, data, nil
+}
+
+// RateLimitWait is the wall time requests have waited for rate limits.
+func (c *Client) RateLimitWait() time.Duration { return c.pacer.heldBack() }
+
 // Outcome sums up a call.
 type Outcome struct {
 	Status int
@@ -151,44 +223,28 @@ func (c *Client) Do(ctx context.Context, m *mapping.Method, params map[string]st
 
 // page makes one request and decodes one page of rows.
 func (c *Client) page(ctx context.Context, name string, m *mapping.Method, u *url.URL, params map[string]string, body []byte, auth [2]string, onRows func([]json.RawMessage) error) (int, int, *url.URL, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.requestTimeout())
-	defer cancel()
-	var reader io.Reader = http.NoBody
+	header := http.Header{}
+	header.Set("Accept", "application/json")
 	if body != nil {
-		reader = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, m.Operation.Method, u.String(), reader)
-	if err != nil {
-		return 0, 0, nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		header.Set("Content-Type", "application/json")
 	}
 	if c.UserAgent != "" {
-		req.Header.Set("User-Agent", c.UserAgent)
+		header.Set("User-Agent", c.UserAgent)
 	}
 	if auth[0] != "" {
-		req.Header.Set(auth[0], auth[1])
+		header.Set(auth[0], auth[1])
 	}
 	for _, p := range m.Params {
 		if v, ok := params[p.Name]; ok && p.In == mapping.InHeader {
-			req.Header.Set(p.Name, v)
+			header.Set(p.Name, v)
 		}
 	}
-	resp, err := c.HTTP.Do(req)
+	resp, data, err := c.send(ctx, name, m, u, header, body)
 	if err != nil {
-		return 0, 0, nil, fmt.Errorf("%s: %s %s: %w", name, req.Method, u.Redacted(), unwrapURLError(err))
+		return 0, 0, nil, err
 	}
-	defer resp.Body.Close()
-	limited := io.LimitReader(resp.Body, c.maxBodyBytes()+1)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		data, _ := io.ReadAll(io.LimitReader(limited, 1<<20))
-		return resp.StatusCode, 0, nil, newAPIError(name, req.Method, u.Redacted(), resp, data)
-	}
-	data, err := io.ReadAll(limited)
-	if err != nil {
-		return 0, 0, nil, fmt.Errorf("%s: HTTP %d: reading the response: %w", name, resp.StatusCode, err)
+		return resp.StatusCode, 0, nil, newAPIError(name, m.Operation.Method, u.Redacted(), resp, data)
 	}
 	if int64(len(data)) > c.maxBodyBytes() {
 		return 0, 0, nil, fmt.Errorf("%s: HTTP %d: the response is larger than %d bytes; raise --max-body-bytes to accept it", name, resp.StatusCode, c.maxBodyBytes())
@@ -200,6 +256,9 @@ func (c *Client) page(ctx context.Context, name string, m *mapping.Method, u *ur
 	for start := 0; start < len(rows); start += rowBatch {
 		end := min(start+rowBatch, len(rows))
 		if err := onRows(rows[start:end]); err != nil {
+			if errors.Is(err, ErrEnough) {
+				return resp.StatusCode, end, nil, nil
+			}
 			return 0, 0, nil, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -57,6 +58,8 @@ func clientFor(t *testing.T, srv *httptest.Server, token string) *Client {
 		c.Tokens["okta"] = token
 	}
 	c.Getenv = func(string) string { return "" }
+	// Retries without a stated delay need not slow the tests.
+	c.RetryBackoff = time.Millisecond
 	return c
 }
 

@@ -159,6 +159,13 @@ func (c *Client) maxBodyBytes() int64 {
 	return DefaultMaxBodyBytes
 }
 
+func (c *Client) retryBackoff() time.Duration {
+	if c.RetryBackoff > 0 {
+		return c.RetryBackoff
+	}
+	return DefaultRetryBackoff
+}
+
 func (c *Client) requestTimeout() time.Duration {
 	if c.RequestTimeout > 0 {
 		return c.RequestTimeout

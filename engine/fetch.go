@@ -1,0 +1,248 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/specsql/specsql/planner"
+	"github.com/specsql/specsql/provider"
+)
+
+// fetch fills the tables of one statement. Every table starts as soon as
+// the tables it takes values from are filled; all calls share one bound on
+// concurrency, so a fan-out of thousands of calls keeps a steady number in
+// flight.
+type fetch struct {
+	engine *Engine
+	db     *sql.DB
+	slots  chan struct{}
+
+	mu    sync.Mutex // guards progress
+	state Progress
+}
+
+func (e *Engine) fillAll(ctx context.Context, db *sql.DB, tables []*planner.Table) error {
+	n := e.Concurrency
+	if n <= 0 {
+		n = DefaultConcurrency
+	}
+	f := &fetch{engine: e, db: db, slots: make(chan struct{}, n)}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	done := make(map[*planner.Table]chan struct{}, len(tables))
+	for _, t := range tables {
+		done[t] = make(chan struct{})
+	}
+	var (
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	fail := func(err error) {
+		errOnce.Do(func() {
+			firstErr = err
+			cancel()
+		})
+	}
+	for _, t := range tables {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, dep := range t.Deps {
+				select {
+				case <-done[dep]:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if err := f.fill(ctx, t); err != nil {
+				fail(err)
+				return
+			}
+			close(done[t])
+		}()
+	}
+	wg.Wait()
+	f.report()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// fill creates a table's SQLite table and loads the rows of its calls.
+func (f *fetch) fill(ctx context.Context, t *planner.Table) error {
+	l, err := newLoader(ctx, f.db, t)
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	calls := t.Calls
+	if calls == nil {
+		if calls, err = f.callsFromValues(ctx, t); err != nil {
+			return err
+		}
+	}
+	f.progress(func(p *Progress) { p.CallsKnown += len(calls) })
+
+	var (
+		loaded   atomic.Int64 // rows kept, for the row limit
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	enough := func() bool { return t.RowLimit > 0 && loaded.Load() >= int64(t.RowLimit) }
+	for _, call := range calls {
+		if enough() {
+			break
+		}
+		select {
+		case f.slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-f.slots }()
+			params := call.Params
+			if t.PageSize != nil {
+				params = withParam(params, t.PageSize.Param, strconv.Itoa(t.PageSize.Value))
+			}
+			_, err := f.engine.Client.Do(ctx, call.Method, params, nil, func(rows []json.RawMessage) error {
+				if t.RowLimit > 0 {
+					left := int64(t.RowLimit) - loaded.Add(int64(len(rows)))
+					if left < 0 {
+						rows = rows[:max(int64(len(rows))+left, 0)]
+					}
+				}
+				if err := l.load(ctx, params, rows); err != nil {
+					return err
+				}
+				f.progress(func(p *Progress) { p.Rows += int64(len(rows)) })
+				if enough() {
+					return provider.ErrEnough
+				}
+				return nil
+			})
+			f.progress(func(p *Progress) { p.CallsDone++ })
+			if err != nil {
+				errOnce.Do(func() {
+					firstErr = err
+					cancel()
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// callsFromValues makes the calls of a table whose parameters come from
+// tables already filled: one call per distinct value.
+func (f *fetch) callsFromValues(ctx context.Context, t *planner.Table) ([]*planner.Call, error) {
+	values := map[*planner.Binding][]string{}
+	for _, b := range t.Bindings {
+		if b.From == nil {
+			continue
+		}
+		vals, err := distinctValues(ctx, f.db, b.From.SQL)
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading the values of %s from %s: %w", t.Resource.ID(), b.Param, b.From.Describe, err)
+		}
+		values[b] = vals
+	}
+	return t.CallsWith(values), nil
+}
+
+// distinctValues runs a value query and returns the distinct non-NULL
+// values of its first column, in the order they come.
+func distinctValues(ctx context.Context, db *sql.DB, query string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, sqliteError(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	if len(cols) == 0 {
+		return nil, errors.New("the query has no column")
+	}
+	dest := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range dest {
+		ptrs[i] = &dest[i]
+	}
+	seen := map[string]bool{}
+	var out []string
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		var v string
+		switch x := dest[0].(type) {
+		case nil:
+			continue
+		case []byte:
+			v = string(x)
+		case string:
+			v = x
+		case int64:
+			v = strconv.FormatInt(x, 10)
+		case float64:
+			v = strconv.FormatFloat(x, 'f', -1, 64)
+		case bool:
+			v = strconv.FormatBool(x)
+		default:
+			v = fmt.Sprint(x)
+		}
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out, sqliteError(rows.Err())
+}
+
+func withParam(params map[string]string, name, value string) map[string]string {
+	out := make(map[string]string, len(params)+1)
+	for k, v := range params {
+		out[k] = v
+	}
+	out[name] = value
+	return out
+}
+
+func (f *fetch) progress(update func(*Progress)) {
+	f.mu.Lock()
+	update(&f.state)
+	f.mu.Unlock()
+	f.report()
+}
+
+func (f *fetch) report() {
+	if f.engine.Progress == nil {
+		return
+	}
+	f.mu.Lock()
+	p := f.state
+	f.mu.Unlock()
+	p.RateLimitWait = f.engine.Client.RateLimitWait()
+	f.engine.Progress(p)
+}
