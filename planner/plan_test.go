@@ -425,7 +425,6 @@ func TestLeftJoinOnDoesNotBindLeftTable(t *testing.T) {
 	assert.Equal(t, []string{"subdomain"}, mp.Missing)
 }
 
-
 // openDB opens an in-memory SQLite database on a single connection, since
 // each connection to :memory: is a database of its own.
 func openDB(t *testing.T) *sql.DB {
