@@ -23,7 +23,8 @@ import (
 
 // connection holds the flags shared by commands that reach providers.
 type connection struct {
-	providers []string
+	concurrency int
+	providers   []string
 	servers   []string
 	demo      bool
 	maxPages  int
@@ -32,6 +33,7 @@ type connection struct {
 
 func (c *connection) register(cmd *cobra.Command) {
 	f := cmd.Flags()
+	f.IntVar(&c.concurrency, "concurrency", engine.DefaultConcurrency, "how many API calls a statement makes at once")
 	f.StringArrayVar(&c.providers, "provider", nil, "load an OpenAPI spec as provider NAME: --provider hr=path/to/openapi.yaml (repeatable)")
 	f.StringArrayVar(&c.servers, "server", nil, "override a provider's server URL template, e.g. okta=https://{subdomain}.oktapreview.com/ (http only to loopback hosts)")
 	f.BoolVar(&c.demo, "demo", false, "query the built-in sandbox Okta org (subdomain 'demo'); no token needed")
@@ -68,6 +70,9 @@ func (c *connection) open(ctx context.Context) (*mapping.Registry, *provider.Cli
 		}
 	}
 	client := provider.New()
+	if c.concurrency < 1 {
+		return nil, nil, nil, usageError{fmt.Errorf("--concurrency %d: give at least 1", c.concurrency)}
+	}
 	client.MaxPages = c.maxPages
 	client.MaxBodyBytes = c.maxBody
 	client.Servers = map[string]string{}
@@ -145,10 +150,20 @@ func newExecCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			eng := &engine.Engine{Client: client}
+			eng := &engine.Engine{Client: client, Concurrency: conn.concurrency}
+			progress := newProgressLine(cmd.ErrOrStderr())
+			if progress != nil {
+				eng.Progress = progress.update
+			}
 			for _, plan := range plans {
 				w, _ := output.New(format, cmd.OutOrStdout())
+				if progress != nil {
+					w = &clearFirst{ResultWriter: w, progress: progress}
+				}
 				status, err := eng.Run(ctx, plan, w)
+				if progress != nil {
+					progress.clear()
+				}
 				if err != nil {
 					return err
 				}
