@@ -197,6 +197,19 @@ func TestTwoProviders(t *testing.T) {
 	}
 	require.NotEmpty(t, want, "the fake data must hold former employees with active keys")
 	require.Equal(t, sorted(want), pairs(c.rows))
+	narrowed := 0
+	for _, u := range f.org.Users() {
+		if u.Status == "ACTIVE" && terminated[u.Profile.Email] {
+			narrowed++
+		}
+	}
+	calls := 0
+	for _, r := range f.org.Requests() {
+		if strings.HasSuffix(r.Path, "/enrollments") {
+			calls++
+		}
+	}
+	require.Equal(t, narrowed, calls, "enrollments are read only for active users who left, found by joining with HR first")
 	require.Equal(t, 1, hr.Requests(), "h.status = 'terminated' is the list's status parameter: one filtered page")
 }
 
@@ -317,4 +330,36 @@ func TestLimitStopsFetchingOnlyWhenSafe(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, [][]any{{int64(len(ids))}}, c.rows, "an aggregate counts every row")
 	require.Len(t, pages(), 3)
+}
+
+// byOrg routes requests to the fake org named by the host's first label.
+type byOrg map[string]*fakeokta.Org
+
+func (m byOrg) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	label, _, _ := strings.Cut(r.Host, ".")
+	org, ok := m[label]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	org.ServeHTTP(w, r)
+}
+
+func TestValuesFromOneTableStayTogether(t *testing.T) {
+	// Users of two orgs: each user's enrollments must be read from that
+	// user's org, not from every org.
+	a := fakeokta.New(fakeokta.Config{Subdomain: "alpha", RateLimit: -1, Users: 20, Seed: 1})
+	b := fakeokta.New(fakeokta.Config{Subdomain: "beta", RateLimit: -1, Users: 20, Seed: 2})
+	f := newFixtureFor(t, a, byOrg{"alpha": a, "beta": b})
+	c, _, err := f.run(t, `SELECT u.id, e.id FROM okta.users.users u
+		JOIN okta.webauthn_registration.enrollments e ON e.userId = u.id AND e.subdomain = u.subdomain
+		WHERE u.subdomain IN ('alpha', 'beta')`)
+	require.NoError(t, err)
+	want := withoutEmpty(holders(a, all))
+	for k, v := range withoutEmpty(holders(b, all)) {
+		want[k] = v
+	}
+	require.Equal(t, sorted(want), pairs(c.rows))
+	require.Len(t, a.Requests(), 1+len(holders(a, all)))
+	require.Len(t, b.Requests(), 1+len(holders(b, all)))
 }

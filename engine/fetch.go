@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -153,25 +154,22 @@ func (f *fetch) fill(ctx context.Context, t *planner.Table) error {
 }
 
 // callsFromValues makes the calls of a table whose parameters come from
-// tables already filled: one call per distinct value.
+// tables already filled: one call per distinct row of each value query.
 func (f *fetch) callsFromValues(ctx context.Context, t *planner.Table) ([]*planner.Call, error) {
-	values := map[*planner.Binding][]string{}
-	for _, b := range t.Bindings {
-		if b.From == nil {
-			continue
-		}
-		vals, err := distinctValues(ctx, f.db, b.From.SQL)
+	rows := map[*planner.ValueSource][][]string{}
+	for _, vs := range t.Sources() {
+		r, err := distinctRows(ctx, f.db, vs.SQL)
 		if err != nil {
-			return nil, fmt.Errorf("%s: reading the values of %s from %s: %w", t.Resource.ID(), b.Param, b.From.Describe, err)
+			return nil, fmt.Errorf("%s: reading parameter values from %s: %w", t.Resource.ID(), vs.Describe, err)
 		}
-		values[b] = vals
+		rows[vs] = r
 	}
-	return t.CallsWith(values), nil
+	return t.CallsWith(rows), nil
 }
 
-// distinctValues runs a value query and returns the distinct non-NULL
-// values of its first column, in the order they come.
-func distinctValues(ctx context.Context, db *sql.DB, query string) ([]string, error) {
+// distinctRows runs a value query and returns its distinct rows as text,
+// in the order they come; a row with a NULL gives no call.
+func distinctRows(ctx context.Context, db *sql.DB, query string) ([][]string, error) {
 	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, sqliteError(err)
@@ -190,34 +188,43 @@ func distinctValues(ctx context.Context, db *sql.DB, query string) ([]string, er
 		ptrs[i] = &dest[i]
 	}
 	seen := map[string]bool{}
-	var out []string
+	var out [][]string
+next:
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
-		var v string
-		switch x := dest[0].(type) {
-		case nil:
-			continue
-		case []byte:
-			v = string(x)
-		case string:
-			v = x
-		case int64:
-			v = strconv.FormatInt(x, 10)
-		case float64:
-			v = strconv.FormatFloat(x, 'f', -1, 64)
-		case bool:
-			v = strconv.FormatBool(x)
-		default:
-			v = fmt.Sprint(x)
+		row := make([]string, len(dest))
+		for i, v := range dest {
+			if v == nil {
+				continue next
+			}
+			row[i] = valueText(v)
 		}
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
+		key := strings.Join(row, "\x00")
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, row)
 		}
 	}
 	return out, sqliteError(rows.Err())
+}
+
+// valueText renders a SQLite value as a parameter value.
+func valueText(v any) string {
+	switch x := v.(type) {
+	case []byte:
+		return string(x)
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
 }
 
 func withParam(params map[string]string, name, value string) map[string]string {

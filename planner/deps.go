@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/xwb1989/sqlparser"
@@ -92,7 +94,17 @@ func resolveRefs(refs []*tableRef, subqueryRefs map[*sqlparser.Subquery][]*table
 			return nil, nil, fmt.Errorf("table %s does not support SELECT; it supports %s", ref.resource.ID(), describeVerbs(ref.resource))
 		}
 	}
-	pending := refs
+	// Tables that need no other go first, so that a table taking values
+	// from another can narrow them with every table already there.
+	var pending []*tableRef
+	for _, ref := range refs {
+		if c, ok := choose(ref.resource.MethodsFor(mapping.VerbSelect), ref.bind(mapping.VerbSelect), nil); ok {
+			chosen[ref] = c
+			order = append(order, ref)
+		} else {
+			pending = append(pending, ref)
+		}
+	}
 	for len(pending) > 0 {
 		var still []*tableRef
 		for _, ref := range pending {
@@ -146,33 +158,74 @@ func unresolvedError(refs []*tableRef) error {
 	return fmt.Errorf("no table can be fetched first: %s", strings.Join(waits, "; "))
 }
 
-// fillSources turns each run-time binding of a table into the SQLite query
-// that gives its values.
-func fillSources(ref *tableRef, ch *choice, tableOf map[*sqlparser.AliasedTableExpr]*Table, subqueryRefs map[*sqlparser.Subquery][]*tableRef) error {
+// fillSources turns a table's run-time bindings into the SQLite queries
+// that give their values. Parameters taken from the same table share one
+// query, so their values come in rows.
+func fillSources(ref *tableRef, ch *choice, tableOf map[*sqlparser.AliasedTableExpr]*Table, subqueryRefs map[*sqlparser.Subquery][]*tableRef, position map[*tableRef]int) error {
+	type group struct {
+		src      *source
+		bindings []*Binding
+	}
+	var groups []*group
+	byKey := map[any]*group{}
 	for _, b := range ch.bindings {
-		src := b.src
-		if src == nil || b.From != nil {
+		if b.src == nil || b.From != nil {
 			continue
 		}
-		vs := &ValueSource{Describe: src.describe()}
-		if src.sub != nil {
-			sql, err := toSQLite(src.sub.Select, tableOf)
+		var key any = b.src.from
+		if b.src.sub != nil {
+			key = b.src.sub
+		}
+		g, ok := byKey[key]
+		if !ok {
+			g = &group{src: b.src}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.bindings = append(g.bindings, b)
+	}
+	t := tableOf[ref.expr]
+	for _, g := range groups {
+		vs := &ValueSource{}
+		if g.src.sub != nil {
+			sql, err := toSQLite(g.src.sub.Select, tableOf)
 			if err != nil {
 				return err
 			}
 			vs.SQL = sql
-			for _, r := range subqueryRefs[src.sub] {
+			vs.Describe = "value of the subquery " + sqlparser.String(g.src.sub)
+			for _, r := range subqueryRefs[g.src.sub] {
 				vs.Tables = appendTable(vs.Tables, tableOf[r.expr])
 			}
 		} else {
-			from := tableOf[src.from.expr]
-			col, err := toSQLite(src.col, tableOf)
-			if err != nil {
-				return err
+			var cols, names []string
+			for _, b := range g.bindings {
+				col, err := toSQLite(b.src.col, tableOf)
+				if err != nil {
+					return err
+				}
+				cols = append(cols, col)
+				names = append(names, b.src.describe())
 			}
-			vs.SQL = fmt.Sprintf("SELECT DISTINCT %s FROM %s AS %s", col, quoteIdent(from.Name), quoteIdent(src.from.qualifier))
+			tables := narrowingTables(ref, g.src.from, position)
+			var from, joined []string
+			for _, r := range tables {
+				from = append(from, quoteIdent(tableOf[r.expr].Name)+" AS "+quoteIdent(r.qualifier))
+				vs.Tables = appendTable(vs.Tables, tableOf[r.expr])
+				if r != g.src.from {
+					joined = append(joined, r.qualifier)
+				}
+			}
+			vs.SQL = fmt.Sprintf("SELECT DISTINCT %s FROM %s", strings.Join(cols, ", "), strings.Join(from, ", "))
+			vs.Describe = strings.Join(names, ", ")
+			if len(names) > 1 {
+				vs.Describe = "(" + vs.Describe + ")"
+			}
+			if len(joined) > 0 {
+				vs.Describe += " of " + g.src.from.qualifier + " joined with " + strings.Join(joined, ", ")
+			}
 			var narrow []string
-			for _, cond := range narrowing(ref, src.from) {
+			for _, cond := range narrowingConds(ref, tables) {
 				sql, err := toSQLite(cond, tableOf)
 				if err != nil {
 					return err
@@ -183,10 +236,10 @@ func fillSources(ref *tableRef, ch *choice, tableOf map[*sqlparser.AliasedTableE
 				vs.SQL += " WHERE " + strings.Join(narrow, " AND ")
 				vs.Describe += " where " + strings.Join(narrow, " AND ")
 			}
-			vs.Tables = []*Table{from}
 		}
-		b.From = vs
-		t := tableOf[ref.expr]
+		for i, b := range g.bindings {
+			b.From, b.Column = vs, i
+		}
 		for _, dep := range vs.Tables {
 			t.Deps = appendTable(t.Deps, dep)
 		}
@@ -194,43 +247,116 @@ func fillSources(ref *tableRef, ch *choice, tableOf map[*sqlparser.AliasedTableE
 	return nil
 }
 
-// narrowing returns the conditions that restrict which rows of from matter
-// to ref: those of either table's conditions that name only from's columns.
-// Values from other rows would make calls whose rows no result can use.
-func narrowing(ref, from *tableRef) []sqlparser.Expr {
+// narrowingTables returns the tables whose rows decide which values of
+// from's columns matter to ref: from itself, and the tables of the same
+// FROM clause, filled before ref and joined without an outer join, that
+// conditions link to from. A value no row of that join holds makes a call
+// whose rows no result can use. Across an outer join or a subquery, only
+// from's own conditions narrow.
+func narrowingTables(ref, from *tableRef, position map[*tableRef]int) []*tableRef {
+	if from.nullable || !slices.Contains(ref.peers, from) {
+		return []*tableRef{from}
+	}
+	candidates := []*tableRef{from}
+	for _, p := range ref.peers {
+		if p != ref && p != from && !p.nullable && position[p] < position[ref] {
+			candidates = append(candidates, p)
+		}
+	}
+	conds := usableConds(ref, candidates)
+	connected := []*tableRef{from}
+	for grew := true; grew; {
+		grew = false
+		for _, c := range conds {
+			if !overlaps(c.tables, connected) {
+				continue
+			}
+			for _, r := range c.tables {
+				if !slices.Contains(connected, r) {
+					connected = append(connected, r)
+					grew = true
+				}
+			}
+		}
+	}
+	sort.SliceStable(connected[1:], func(i, j int) bool { return position[connected[1+i]] < position[connected[1+j]] })
+	return connected
+}
+
+// narrowingConds returns the conditions that restrict rows of the given
+// tables alone.
+func narrowingConds(ref *tableRef, tables []*tableRef) []sqlparser.Expr {
 	var out []sqlparser.Expr
+	for _, c := range usableConds(ref, tables) {
+		out = append(out, c.expr)
+	}
+	return out
+}
+
+type tableCond struct {
+	expr   sqlparser.Expr
+	tables []*tableRef
+}
+
+// usableConds returns the conditions of ref and of the given tables that
+// name columns of those tables only, with no subquery, each with the tables
+// it names.
+func usableConds(ref *tableRef, tables []*tableRef) []tableCond {
+	var out []tableCond
 	seen := map[sqlparser.Expr]bool{}
-	for _, owner := range []*tableRef{from, ref} {
+	for _, owner := range append([]*tableRef{ref}, tables...) {
 		for _, cond := range owner.conds {
-			if seen[cond] || !namesOnly(owner, cond, from) {
+			if seen[cond] {
 				continue
 			}
 			seen[cond] = true
-			out = append(out, cond)
+			if named, ok := tablesNamed(owner, cond); ok && len(named) > 0 && subset(named, tables) {
+				out = append(out, tableCond{expr: cond, tables: named})
+			}
 		}
 	}
 	return out
 }
 
-// namesOnly reports whether every column of cond, read in owner's scope, is
-// a column of target, and cond has at least one and no subquery.
-func namesOnly(owner *tableRef, cond sqlparser.Expr, target *tableRef) bool {
-	cols := 0
+// tablesNamed lists the tables whose columns cond names, read in owner's
+// scope; ok is false when cond holds a subquery or a column of no provider
+// table.
+func tablesNamed(owner *tableRef, cond sqlparser.Expr) ([]*tableRef, bool) {
+	var named []*tableRef
 	ok := true
 	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		switch n := node.(type) {
 		case *sqlparser.Subquery:
 			ok = false
-			return false, nil
 		case *sqlparser.ColName:
-			cols++
-			if owner.resolve(n) != target {
+			r := owner.resolve(n)
+			if r == nil {
 				ok = false
+			} else if !slices.Contains(named, r) {
+				named = append(named, r)
 			}
 		}
 		return ok, nil
 	}, cond)
-	return ok && cols > 0
+	return named, ok
+}
+
+func subset(a, b []*tableRef) bool {
+	for _, r := range a {
+		if !slices.Contains(b, r) {
+			return false
+		}
+	}
+	return true
+}
+
+func overlaps(a, b []*tableRef) bool {
+	for _, r := range a {
+		if slices.Contains(b, r) {
+			return true
+		}
+	}
+	return false
 }
 
 func appendTable(tables []*Table, t *Table) []*Table {

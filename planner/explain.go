@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/specsql/specsql/mapping"
 )
 
 // Explain renders the plan as lines of text: for a SELECT, each table in
@@ -24,20 +26,23 @@ func (p *Plan) Explain() []string {
 		for i, t := range p.Tables {
 			head := fmt.Sprintf("%d. %s", i+1, t.Name)
 			if len(t.Deps) > 0 {
-				var after []string
-				for _, d := range t.Deps {
-					after = append(after, fmt.Sprint(step[d]))
-				}
-				head += " (after " + strings.Join(after, ", ") + ")"
+				head += " (after " + depSteps(t, step) + ")"
 			}
 			add("%s", head)
 			add("   method: %s: %s %s", t.Method.Name, t.Method.Operation.Method, t.Method.Operation.Path)
 			for _, b := range t.Bindings {
-				if b.From != nil {
-					add("   %s: each distinct %s", b.Param, b.From.Describe)
-					continue
+				if b.From == nil {
+					add("   %s: %s", b.Param, literalList(b))
 				}
-				add("   %s: %s", b.Param, literalList(b))
+			}
+			for _, vs := range t.Sources() {
+				var params []string
+				for _, b := range t.Bindings {
+					if b.From == vs {
+						params = append(params, b.Param)
+					}
+				}
+				add("   %s: each distinct %s", strings.Join(params, ", "), vs.Describe)
 			}
 			switch {
 			case t.Calls == nil:
@@ -47,7 +52,7 @@ func (p *Plan) Explain() []string {
 				known += len(t.Calls)
 				add("   calls: %d", len(t.Calls))
 			}
-			if t.Resource.Service.Provider.Pagination.Type != "" {
+			if t.Method.Rows == mapping.RowsArray && t.Resource.Service.Provider.Pagination.Type != "" {
 				add("   pages: every page, following the next link")
 			}
 			if t.RowLimit > 0 {
@@ -99,9 +104,14 @@ func literalList(b *Binding) string {
 }
 
 func depSteps(t *Table, step map[*Table]int) string {
-	var s []string
+	var n []int
 	for _, d := range t.Deps {
-		s = append(s, fmt.Sprint(step[d]))
+		n = append(n, step[d])
+	}
+	sort.Ints(n)
+	s := make([]string, len(n))
+	for i, v := range n {
+		s[i] = fmt.Sprint(v)
 	}
 	return strings.Join(s, ", ")
 }

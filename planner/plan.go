@@ -5,6 +5,8 @@ package planner
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -63,14 +65,18 @@ type Binding struct {
 	Values []string
 	// Source says where the values came from, for EXPLAIN and errors.
 	Source string
-	// From, when set, supplies the values at run time from other tables.
-	From *ValueSource
+	// From, when set, supplies the values at run time from other tables:
+	// column Column of each row of From's query.
+	From   *ValueSource
+	Column int
 
 	src *source
 }
 
-// ValueSource is a query over filled tables whose first column gives a
-// parameter's values: the distinct, non-NULL values make one call each.
+// ValueSource is a query over filled tables whose rows give parameter
+// values: each distinct row makes one call. Parameters taken from the same
+// table come from the same rows, so that a user's id goes with that
+// user's org.
 type ValueSource struct {
 	Tables []*Table
 	SQL    string
@@ -78,18 +84,43 @@ type ValueSource struct {
 	Describe string
 }
 
-// CallsWith makes the table's calls, given the values of its run-time
-// bindings.
-func (t *Table) CallsWith(values map[*Binding][]string) []*Call {
-	bindings := make([]*Binding, len(t.Bindings))
-	for i, b := range t.Bindings {
-		if b.From == nil {
-			bindings[i] = b
-			continue
+// Sources lists the value sources of a table's bindings, in order.
+func (t *Table) Sources() []*ValueSource {
+	var out []*ValueSource
+	for _, b := range t.Bindings {
+		if b.From != nil && !slices.Contains(out, b.From) {
+			out = append(out, b.From)
 		}
-		bindings[i] = &Binding{Param: b.Param, Values: values[b]}
 	}
-	return expandCalls(t.Method, bindings)
+	return out
+}
+
+// CallsWith makes the table's calls, given the rows of its value sources:
+// every combination of literal values and source rows.
+func (t *Table) CallsWith(rows map[*ValueSource][][]string) []*Call {
+	var literal []*Binding
+	for _, b := range t.Bindings {
+		if b.From == nil {
+			literal = append(literal, b)
+		}
+	}
+	calls := expandCalls(t.Method, literal)
+	for _, vs := range t.Sources() {
+		var next []*Call
+		for _, c := range calls {
+			for _, row := range rows[vs] {
+				params := maps.Clone(c.Params)
+				for _, b := range t.Bindings {
+					if b.From == vs {
+						params[b.Param] = row[b.Column]
+					}
+				}
+				next = append(next, &Call{Method: t.Method, Params: params})
+			}
+		}
+		calls = next
+	}
+	return calls
 }
 
 // Call is one API call.
@@ -157,6 +188,9 @@ type tableRef struct {
 	// outer are the FROM clauses of enclosing statements, innermost first,
 	// which a correlated subquery's columns may name.
 	outer [][]*tableRef
+	// nullable is set for a table on the side of an outer join whose rows
+	// may be missing (the right of a LEFT JOIN).
+	nullable bool
 }
 
 func (p *Planner) planSelect(s *Statement) (*Plan, error) {
@@ -193,8 +227,12 @@ func (p *Planner) planSelect(s *Statement) (*Plan, error) {
 		}
 		tableOf[ref.expr] = t
 	}
+	position := map[*tableRef]int{}
+	for i, ref := range order {
+		position[ref] = i
+	}
 	for _, ref := range order {
-		if err := fillSources(ref, chosen[ref], tableOf, c.subqueryRefs); err != nil {
+		if err := fillSources(ref, chosen[ref], tableOf, c.subqueryRefs, position); err != nil {
 			return nil, err
 		}
 	}
@@ -240,6 +278,7 @@ func (p *Planner) scopeRefs(sel *sqlparser.Select) ([]*tableRef, error) {
 	}
 	for _, te := range sel.From {
 		addJoinConds(te, byExpr)
+		markNullable(te, false, byExpr)
 	}
 	return refs, nil
 }
@@ -291,6 +330,30 @@ func addJoinConds(te sqlparser.TableExpr, byExpr map[*sqlparser.AliasedTableExpr
 	case *sqlparser.ParenTableExpr:
 		for _, e := range t.Exprs {
 			addJoinConds(e, byExpr)
+		}
+	}
+}
+
+// markNullable flags the tables an outer join may pad with NULLs.
+func markNullable(te sqlparser.TableExpr, nullable bool, byExpr map[*sqlparser.AliasedTableExpr]*tableRef) {
+	switch t := te.(type) {
+	case *sqlparser.AliasedTableExpr:
+		if ref, ok := byExpr[t]; ok {
+			ref.nullable = nullable
+		}
+	case *sqlparser.JoinTableExpr:
+		left, right := nullable, nullable
+		switch t.Join {
+		case sqlparser.LeftJoinStr, sqlparser.NaturalLeftJoinStr:
+			right = true
+		case sqlparser.RightJoinStr, sqlparser.NaturalRightJoinStr:
+			left = true
+		}
+		markNullable(t.LeftExpr, left, byExpr)
+		markNullable(t.RightExpr, right, byExpr)
+	case *sqlparser.ParenTableExpr:
+		for _, e := range t.Exprs {
+			markNullable(e, nullable, byExpr)
 		}
 	}
 }
