@@ -25,10 +25,10 @@ import (
 type connection struct {
 	concurrency int
 	providers   []string
-	servers   []string
-	demo      bool
-	maxPages  int
-	maxBody   int64
+	servers     []string
+	demo        bool
+	maxPages    int
+	maxBody     int64
 }
 
 func (c *connection) register(cmd *cobra.Command) {
