@@ -68,6 +68,30 @@ type ResultWriter interface {
 	End() error
 }
 
+// Check builds the request of every call a plan knows before it runs, so
+// that a value no call may be made with (a subdomain naming another host, a
+// missing token) stops all statements before the first call.
+func (e *Engine) Check(plan *planner.Plan) error {
+	calls := plan.Calls
+	for _, t := range plan.Tables {
+		calls = append(calls, t.Calls...)
+	}
+	for _, c := range calls {
+		if _, err := e.Client.URL(c.Method, c.Params); err != nil {
+			return err
+		}
+	}
+	if plan.Statement.Explain {
+		return nil
+	}
+	for _, c := range calls {
+		if err := e.Client.CheckCredentials(c.Method.Resource.Service.Provider); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Run executes a plan. Rows go to w; the returned status line sums up a
 // statement that returns no rows of its own (DELETE 2, EXEC ... 204).
 func (e *Engine) Run(ctx context.Context, plan *planner.Plan, w ResultWriter) (string, error) {

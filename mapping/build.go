@@ -28,6 +28,10 @@ type providerExt struct {
 		ValuePrefix       string `json:"valuePrefix"`
 		CredentialsEnvVar string `json:"credentialsEnvVar"`
 	} `json:"auth"`
+	Hosts struct {
+		Domains              []string `json:"domains"`
+		RefusedLabelSuffixes []string `json:"refusedLabelSuffixes"`
+	} `json:"hosts"`
 	Pagination struct {
 		Type          string `json:"type"`
 		PageSizeParam string `json:"pageSizeParam"`
@@ -59,6 +63,7 @@ func FromDocument(doc *openapi.Document, name string) (*Provider, error) {
 			CredentialsEnvVar: ext.Auth.CredentialsEnvVar,
 		},
 		Pagination: Pagination{Type: ext.Pagination.Type, PageSizeParam: ext.Pagination.PageSizeParam, MaxPageSize: ext.Pagination.MaxPageSize},
+		Hosts:      Hosts{Domains: ext.Hosts.Domains, RefusedLabelSuffixes: ext.Hosts.RefusedLabelSuffixes},
 		Doc:        doc,
 	}
 	for _, op := range doc.Operations() {

@@ -45,7 +45,17 @@ type Provider struct {
 	Services   []*Service
 	Auth       Auth
 	Pagination Pagination
+	Hosts      Hosts
 	Doc        *openapi.Document
+}
+
+// Hosts says which hosts a server variable may name. A single label goes
+// into the server URL template; a full host must lie within Domains.
+type Hosts struct {
+	Domains []string
+	// RefusedLabelSuffixes end first labels that are never the API's host
+	// (Okta's "-admin" Admin Console hosts).
+	RefusedLabelSuffixes []string
 }
 
 // Auth says how to authenticate calls to a provider.

@@ -36,6 +36,9 @@ type Client struct {
 	// Tokens overrides the credential read from the environment, by
 	// provider name.
 	Tokens map[string]string
+	// CustomDomains are the hosts, by provider name, that a full host in
+	// a server variable may name besides the provider's own domains.
+	CustomDomains map[string][]string
 	// Getenv reads credentials; os.Getenv when nil.
 	Getenv         func(string) string
 	UserAgent      string

@@ -14,9 +14,6 @@ import (
 
 var serverVariablePattern = regexp.MustCompile(`\{([^{}]+)\}`)
 
-// dnsLabel is one label of a host name: letters, digits and inner hyphens.
-var dnsLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
-
 // URL builds the request URL of a call: the server template (or its
 // --server override) with server variables substituted, the path with path
 // parameters escaped, and the query parameters given.
@@ -30,7 +27,13 @@ func (c *Client) URL(m *mapping.Method, params map[string]string) (*url.URL, err
 		}
 		template = m.Operation.Servers[0].URL
 	}
-	var subErr error
+	// Every server variable is checked as a host part: in a template it
+	// sits in the host, and an override template must not let a value
+	// escape into another host either.
+	var (
+		subErr   error
+		fullHost string
+	)
 	base := serverVariablePattern.ReplaceAllStringFunc(template, func(m string) string {
 		variable := m[1 : len(m)-1]
 		v, ok := params[variable]
@@ -40,8 +43,16 @@ func (c *Client) URL(m *mapping.Method, params map[string]string) (*url.URL, err
 			}
 			return m
 		}
-		if err := checkHostVariable(variable, v); err != nil && subErr == nil {
-			subErr = err
+		host, err := c.hostValue(p, variable, v)
+		if err != nil {
+			if subErr == nil {
+				subErr = fmt.Errorf("%s: %w", name, err)
+			}
+			return m
+		}
+		if host != "" {
+			fullHost = host
+			return "placeholder"
 		}
 		return v
 	})
@@ -51,6 +62,10 @@ func (c *Client) URL(m *mapping.Method, params map[string]string) (*url.URL, err
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("%s: server URL %q is not an absolute URL", name, base)
+	}
+	if fullHost != "" {
+		// A full host, such as acme.oktapreview.com, is the whole host.
+		u.Scheme, u.Host = "https", fullHost
 	}
 	switch {
 	case u.Scheme == "https":
@@ -91,16 +106,6 @@ func (c *Client) URL(m *mapping.Method, params map[string]string) (*url.URL, err
 	return u, nil
 }
 
-// checkHostVariable validates a server variable that becomes part of a host
-// name, such as Okta's {subdomain}: one DNS label, so that no value can
-// change which host receives the token.
-func checkHostVariable(name, value string) error {
-	if !dnsLabel.MatchString(value) {
-		return fmt.Errorf("%s = %q is not a valid subdomain: use the org's name alone, e.g. 'acme' for acme.okta.com (letters, digits and inner hyphens)", name, value)
-	}
-	return nil
-}
-
 // authorization returns the header name and value that authenticate calls
 // to p, or empty strings when p needs none.
 func (c *Client) authorization(p *mapping.Provider) ([2]string, error) {
@@ -126,6 +131,12 @@ func (c *Client) authorization(p *mapping.Provider) ([2]string, error) {
 		header = "Authorization"
 	}
 	return [2]string{header, p.Auth.ValuePrefix + token}, nil
+}
+
+// CheckCredentials reports whether calls to p can be authenticated.
+func (c *Client) CheckCredentials(p *mapping.Provider) error {
+	_, err := c.authorization(p)
+	return err
 }
 
 // CredentialsError is a provider whose credentials are not set.

@@ -220,37 +220,83 @@ func TestURLRefusedServers(t *testing.T) {
 	}
 }
 
-func TestURLSubdomainMustBeOneDNSLabel(t *testing.T) {
+func TestSubdomainValues(t *testing.T) {
 	m := method(t, enrollments, "list_web_authn_preregistration_factors")
-	bad := []string{
-		"evil.com/x", "a@b", "a:1", "a b", "", "-a", "a-", "a..b", "a.b", "acme.okta.com",
-		"a/b", "a?b", "a#b", "a_b", "bücher", "a\x00", "a%2eb", "{subdomain}", " acme", "acme.",
-		strings.Repeat("a", 64),
+	refused := []struct{ value, rule string }{
+		{"evil.com/x", `"/" is not allowed in a host name`},
+		{"a@b", `"@" is not allowed`},
+		{"a:1", `":" is not allowed`},
+		{"a?b", `"?" is not allowed`},
+		{"a#b", `"#" is not allowed`},
+		{"a%2eb", `"%" is not allowed`},
+		{"a b", "a space is not allowed"},
+		{" acme", "a space is not allowed"},
+		{"a\x00", "the control character U+0000"},
+		{"a_b", `"_" is not allowed`},
+		{"bücher", `"ü" is not allowed`},
+		{"{subdomain}", `"{" is not allowed`},
+		{"", "it is empty"},
+		{"-a", "it is not a DNS name"},
+		{"a-", "it is not a DNS name"},
+		{"a..b", "it is not a DNS name"},
+		{"acme.", "it is not a DNS name"},
+		{".okta.com", "it is not a DNS name"},
+		{strings.Repeat("a", 64), "it is not a DNS name"},
+		{"evil.com", "a full host must be within the official domains (okta.com, oktapreview.com, okta-emea.com, okta-gov.com, okta.mil) or a custom domain configured for okta (--custom-domain okta=HOST"},
+		{"okta.com", "a full host must be within"},
+		{"acme.okta.com.evil.com", "a full host must be within"},
+		{"acmeokta.com", "a full host must be within"},
+		{"acme-admin", `"acme-admin" names the Admin Console, not the org; API calls go to the org's own host (acme)`},
+		{"acme-admin.okta.com", "names the Admin Console"},
+		{"ACME-ADMIN.oktapreview.com", "names the Admin Console"},
+		{"login.example.com", "a full host must be within"},
 	}
 	for _, template := range []string{"", "http://{subdomain}.localhost:8080/", "https://{subdomain}.oktapreview.com/"} {
-		for _, v := range bad {
-			t.Run(template+"/"+v, func(t *testing.T) {
+		for _, tt := range refused {
+			t.Run(template+"/"+tt.value, func(t *testing.T) {
 				c := New()
 				if template != "" {
 					c.Servers = map[string]string{"okta": template}
 				}
-				u, err := c.URL(m, map[string]string{"subdomain": v, "userId": "00u1"})
+				u, err := c.URL(m, map[string]string{"subdomain": tt.value, "userId": "00u1"})
 				require.Error(t, err)
 				assert.Nil(t, u)
-				assert.Contains(t, err.Error(), fmt.Sprintf("subdomain = %q", v), "the error names the value")
-				assert.Contains(t, err.Error(), "not a valid subdomain")
+				var he *HostError
+				require.ErrorAs(t, err, &he)
+				assert.Contains(t, err.Error(), fmt.Sprintf("subdomain = %q is refused", tt.value), "the error names the value")
+				assert.Contains(t, err.Error(), tt.rule, "the error names the rule")
 			})
 		}
 	}
 
-	good := []string{"acme", "ACME", "a", "0", "a-b", "my-org-2", "xn--bcher-kva", strings.Repeat("a", 63)}
-	for _, v := range good {
-		t.Run("ok/"+v, func(t *testing.T) {
-			u, err := New().URL(m, map[string]string{"subdomain": v, "userId": "00u1"})
+	accepted := []struct{ value, url string }{
+		{"acme", "https://acme.okta.com/webauthn-registration/api/v1/users/00u1/enrollments"},
+		{"ACME", "https://ACME.okta.com/webauthn-registration/api/v1/users/00u1/enrollments"},
+		{"my-org-2", "https://my-org-2.okta.com/webauthn-registration/api/v1/users/00u1/enrollments"},
+		{"xn--bcher-kva", "https://xn--bcher-kva.okta.com/webauthn-registration/api/v1/users/00u1/enrollments"},
+		{strings.Repeat("a", 63), "https://" + strings.Repeat("a", 63) + ".okta.com/webauthn-registration/api/v1/users/00u1/enrollments"},
+		{"acme.oktapreview.com", "https://acme.oktapreview.com/webauthn-registration/api/v1/users/00u1/enrollments"},
+		{"Acme.Okta-EMEA.com", "https://acme.okta-emea.com/webauthn-registration/api/v1/users/00u1/enrollments"},
+		{"acme.okta-gov.com", "https://acme.okta-gov.com/webauthn-registration/api/v1/users/00u1/enrollments"},
+		{"acme.okta.mil", "https://acme.okta.mil/webauthn-registration/api/v1/users/00u1/enrollments"},
+		{"acme.okta.com", "https://acme.okta.com/webauthn-registration/api/v1/users/00u1/enrollments"},
+		{"login.acme.com", "https://login.acme.com/webauthn-registration/api/v1/users/00u1/enrollments"},
+	}
+	for _, tt := range accepted {
+		t.Run("ok/"+tt.value, func(t *testing.T) {
+			c := New()
+			c.CustomDomains = map[string][]string{"okta": {"login.acme.com"}}
+			u, err := c.URL(m, map[string]string{"subdomain": tt.value, "userId": "00u1"})
 			require.NoError(t, err)
-			assert.Equal(t, v+".okta.com", u.Host)
+			assert.Equal(t, tt.url, u.String())
 		})
 	}
+
+	// A custom domain is the configured host exactly: not a host under it.
+	c := New()
+	c.CustomDomains = map[string][]string{"okta": {"login.acme.com"}}
+	_, err := c.URL(m, map[string]string{"subdomain": "evil.login.acme.com", "userId": "00u1"})
+	require.ErrorContains(t, err, "a full host must be within")
 }
 
 func TestURLMissingServer(t *testing.T) {

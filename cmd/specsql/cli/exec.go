@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,9 +24,11 @@ import (
 
 // connection holds the flags shared by commands that reach providers.
 type connection struct {
-	concurrency int
-	providers   []string
-	servers     []string
+	configPath    string
+	concurrency   int
+	providers     []string
+	servers       []string
+	customDomains []string
 	demo        bool
 	maxPages    int
 	maxBody     int64
@@ -33,6 +36,8 @@ type connection struct {
 
 func (c *connection) register(cmd *cobra.Command) {
 	f := cmd.Flags()
+	f.StringVar(&c.configPath, "config", "", "read settings from this YAML file (default "+defaultConfigPath()+", if present)")
+	f.StringArrayVar(&c.customDomains, "custom-domain", nil, "allow a full host as a provider's subdomain, e.g. okta=login.example.com (repeatable)")
 	f.IntVar(&c.concurrency, "concurrency", engine.DefaultConcurrency, "how many API calls a statement makes at once")
 	f.StringArrayVar(&c.providers, "provider", nil, "load an OpenAPI spec as provider NAME: --provider hr=path/to/openapi.yaml (repeatable)")
 	f.StringArrayVar(&c.servers, "server", nil, "override a provider's server URL template, e.g. okta=https://{subdomain}.oktapreview.com/ (http only to loopback hosts)")
@@ -52,7 +57,20 @@ func (c *connection) open(ctx context.Context) (*mapping.Registry, *provider.Cli
 	if err := reg.Add(p); err != nil {
 		return nil, nil, nil, err
 	}
-	for _, spec := range c.providers {
+	path, explicit := c.configPath, c.configPath != ""
+	if !explicit {
+		path = defaultConfigPath()
+	}
+	cfg, err := loadConfig(path, explicit)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var specs []string
+	for _, name := range sortedKeys(cfg.Providers) {
+		specs = append(specs, name+"="+cfg.Providers[name])
+	}
+	specs = append(specs, c.providers...)
+	for _, spec := range specs {
 		name, path, ok := strings.Cut(spec, "=")
 		if !ok || name == "" || path == "" {
 			return nil, nil, nil, usageError{fmt.Errorf("--provider %q: write NAME=PATH, e.g. hr=testdata/hr/hr.yaml", spec)}
@@ -77,7 +95,22 @@ func (c *connection) open(ctx context.Context) (*mapping.Registry, *provider.Cli
 	client.MaxBodyBytes = c.maxBody
 	client.Servers = map[string]string{}
 	client.Tokens = map[string]string{}
-	for _, s := range c.servers {
+	client.CustomDomains = cfg.CustomDomains
+	if client.CustomDomains == nil {
+		client.CustomDomains = map[string][]string{}
+	}
+	for _, d := range c.customDomains {
+		name, host, ok := strings.Cut(d, "=")
+		if !ok || name == "" || host == "" {
+			return nil, nil, nil, usageError{fmt.Errorf("--custom-domain %q: write PROVIDER=HOST, e.g. okta=login.example.com", d)}
+		}
+		client.CustomDomains[name] = append(client.CustomDomains[name], host)
+	}
+	servers := []string{}
+	for _, name := range sortedKeys(cfg.Servers) {
+		servers = append(servers, name+"="+cfg.Servers[name])
+	}
+	for _, s := range append(servers, c.servers...) {
 		name, template, ok := strings.Cut(s, "=")
 		if !ok || name == "" || template == "" {
 			return nil, nil, nil, usageError{fmt.Errorf("--server %q: write PROVIDER=URL_TEMPLATE, e.g. okta=https://{subdomain}.oktapreview.com/", s)}
@@ -89,8 +122,10 @@ func (c *connection) open(ctx context.Context) (*mapping.Registry, *provider.Cli
 	}
 	stop := func() {}
 	if c.demo {
-		if _, set := client.Servers["okta"]; set {
-			return nil, nil, nil, usageError{fmt.Errorf("--demo and --server okta=... both say where Okta is: use one")}
+		for _, s := range c.servers {
+			if strings.HasPrefix(s, "okta=") {
+				return nil, nil, nil, usageError{fmt.Errorf("--demo and --server okta=... both say where Okta is: use one")}
+			}
 		}
 		url, shutdown, err := startDemo(ctx)
 		if err != nil {
@@ -101,6 +136,15 @@ func (c *connection) open(ctx context.Context) (*mapping.Registry, *provider.Cli
 		stop = shutdown
 	}
 	return reg, client, stop, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // startDemo serves the fake org on a loopback port and returns its server
@@ -151,6 +195,14 @@ func newExecCommand() *cobra.Command {
 				return err
 			}
 			eng := &engine.Engine{Client: client, Concurrency: conn.concurrency}
+			for i, plan := range plans {
+				if err := eng.Check(plan); err != nil {
+					if len(plans) > 1 {
+						return fmt.Errorf("statement %d: %w", i+1, err)
+					}
+					return err
+				}
+			}
 			progress := newProgressLine(cmd.ErrOrStderr())
 			if progress != nil {
 				eng.Progress = progress.update

@@ -40,11 +40,16 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"unterminated string", []string{"exec", "--server", server, "SELECT 'abc FROM okta.users.users"}, 1, "line 1, column 8: the string starting here is not closed"},
 		{"unknown table", []string{"exec", "--server", server, "SELECT * FROM okta.users.groups WHERE subdomain='demo'"}, 1, "service okta.users has no resource \"groups\"; its resources: factors, users"},
 		{"unqualified table", []string{"exec", "--server", server, "SELECT * FROM users"}, 1, "tables are named provider.service.resource"},
-		{"subdomain not a label", []string{"exec", "--server", server, "SELECT id FROM okta.users.users WHERE subdomain = 'evil.example.com/x'"}, 1, "is not a valid subdomain"},
+		{"subdomain with a path", []string{"exec", "--server", server, "SELECT id FROM okta.users.users WHERE subdomain = 'evil.example.com/x'"}, 1, `subdomain = "evil.example.com/x" is refused: "/" is not allowed in a host name`},
+		{"subdomain naming another host", []string{"exec", "--server", server, "SELECT id FROM okta.users.users WHERE subdomain = 'evil.example.com'"}, 1, "a full host must be within the official domains"},
+		{"admin host", []string{"exec", "--server", server, "SELECT id FROM okta.users.users WHERE subdomain = 'demo-admin'"}, 1, "names the Admin Console"},
+		{"bad custom domain flag", []string{"exec", "--custom-domain", "login.example.com", "SELECT 1"}, 2, "write PROVIDER=HOST"},
+		{"missing config file", []string{"exec", "--config", "/nonexistent/specsql.yaml", "SELECT 1"}, 2, "config file"},
 		{"delete by status", []string{"exec", "--server", server, delete1 + " AND status = 'ACTIVE'"}, 1, "can filter only on the parameters"},
 		{"error in second statement stops the first", []string{"exec", "--server", server, delete1 + "; SELECT nope FROM"}, 1, "statement 2: syntax error"},
 		{"exec unknown method", []string{"exec", "--server", server, "EXEC okta.webauthn_registration.enrollments.explode @subdomain='demo'"}, 1, "has no method explode"},
 		{"exec bad json", []string{"exec", "--server", server, "EXEC okta.webauthn_registration.enrollments.send_pin @subdomain='demo' @@json='{nope'"}, 1, "@@json is not valid JSON"},
+		{"bad subdomain in the last statement stops the first", []string{"exec", "--server", server, delete1 + "; SELECT id FROM okta.users.users WHERE subdomain = 'a/b'"}, 1, "statement 2: okta.users.users.list_users: subdomain = \"a/b\" is refused"},
 		{"exec missing subdomain", []string{"exec", "--server", server, "EXEC okta.webauthn_registration.enrollments.send_pin @@json='{}'"}, 1, "send_pin needs @subdomain"},
 	}
 	for _, tc := range cases {

@@ -1,0 +1,604 @@
+// Command harness measures the specsql command line end to end against fake
+// Okta orgs that it serves itself, on loopback ports, and prints a results
+// table. bench/run.sh builds specsql and runs it; bench/README.md explains
+// every figure.
+//
+// The orgs are fakeokta.New(cfg), the handler `specsql fake-okta` serves,
+// behind a thin counter that records every request the org sees by
+// rate-limit bucket (method and path template, as the fake's buckets) and
+// response status, so that calls and 429s are counted where they happen,
+// not inferred from the client.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/specsql/specsql/fakeokta"
+)
+
+const (
+	usersBucket       = "GET /api/v1/users"
+	getUserBucket     = "GET /api/v1/users/{id}"
+	enrollmentsBucket = "GET /webauthn-registration/api/v1/users/{id}/enrollments"
+
+	auditSQL = "SELECT u.id, e.id FROM okta.users.users u LEFT JOIN okta.webauthn_registration.enrollments e " +
+		"ON e.userId = u.id AND e.subdomain = 'demo' WHERE u.subdomain = 'demo'"
+	// A search (any search) makes Okta list deprovisioned users too, so
+	// every user of the org is a row.
+	allUsersWhere = `subdomain = 'demo' AND search = 'profile.login co "@"'`
+)
+
+func main() {
+	var o options
+	flag.StringVar(&o.specsql, "specsql", "", "the specsql binary to measure (required)")
+	flag.StringVar(&o.mode, "mode", "full", "quick or full")
+	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run: ratelimit, concurrency, rows, coldstart (default: all of the mode)")
+	flag.IntVar(&o.coldRuns, "cold-runs", 0, "timed runs for the cold start (default 30; quick 20)")
+	flag.StringVar(&o.goVersion, "go-version", runtime.Version(), "the Go version that built specsql, for the header")
+	flag.Parse()
+	if o.specsql == "" || (o.mode != "quick" && o.mode != "full") {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if o.coldRuns == 0 {
+		o.coldRuns = 30
+		if o.mode == "quick" {
+			o.coldRuns = 20
+		}
+	}
+	ok := o.run()
+	if !ok {
+		fmt.Println("\nSOME RUNS FAILED: see the FAIL lines above.")
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	specsql   string
+	mode      string
+	only      string
+	coldRuns  int
+	goVersion string
+	failed    bool
+}
+
+func (o *options) wants(s string) bool {
+	if o.only == "" {
+		return s != "ratelimit" || o.mode == "full"
+	}
+	return slices.Contains(strings.Split(o.only, ","), s)
+}
+
+func (o *options) fail(format string, args ...any) {
+	o.failed = true
+	fmt.Printf("FAIL: "+format+"\n", args...)
+}
+
+func (o *options) run() bool {
+	fmt.Printf("# specsql benchmarks (%s mode)\n\n", o.mode)
+	fmt.Printf("machine: %s, %d CPUs (nproc), %s/%s, %s; specsql built with %s; %s\n",
+		cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, memTotal(), o.goVersion, time.Now().UTC().Format(time.RFC3339))
+	if o.wants("ratelimit") {
+		o.rateLimit()
+	} else if o.only == "" {
+		fmt.Println("\n## 1. Audit join under a rate limit\n\nskipped in quick mode (takes about three minutes): run `bench/run.sh ratelimit` or `bench/run.sh full`.")
+	}
+	if o.wants("concurrency") {
+		o.concurrency()
+	}
+	if o.wants("rows") {
+		o.rows()
+	}
+	if o.wants("coldstart") {
+		o.coldStart()
+	}
+	return !o.failed
+}
+
+// 1. The audit join of 2,000 users at 50 ms and 600 requests a minute.
+func (o *options) rateLimit() {
+	const users, limit = 2000, 600
+	latency := 50 * time.Millisecond
+	fmt.Printf("\n## 1. Audit join under a rate limit\n\nfake org: %d users, latency %s, rate limit %d requests/minute per bucket (fakeokta.Config{Users: %d, Latency: %s, RateLimit: %d}, as `specsql fake-okta --users %d --latency %s --rate-limit %d`)\n",
+		users, latency, limit, users, latency, limit, users, latency, limit)
+	f := startFake(fakeokta.Config{Users: users, Latency: latency, RateLimit: limit})
+	defer f.stop()
+	want := expectAudit(f.org)
+	res := o.exec(f, "-o", "csv", auditSQL)
+	c := f.snapshot()
+	rows := res.lines - 1 // the CSV header
+	calls, refused := c.calls(), c.status(http.StatusTooManyRequests)
+	largest, largestBucket := 0, ""
+	for _, b := range c.buckets() {
+		if n := c.bucketCalls(b); n > largest {
+			largest, largestBucket = n, b
+		}
+	}
+	perSecond := float64(limit) / 60
+	bound := time.Duration(float64(largest) / perSecond * float64(time.Second))
+	ratio := res.wall.Seconds() / bound.Seconds()
+	fmt.Printf("\n| wall | exit | rows (expected) | calls: users pages + enrollments | requests seen | 429s | largest bucket | bound = %d calls ÷ %.0f/s | wall ÷ bound | goal ≤ 1.15×, no 429 |\n|---|---|---|---|---|---|---|---|---|---|\n", largest, perSecond)
+	fmt.Printf("| %s | %d | %d (%d) | %d = %d + %d | %d | %d | %s | %s | %.3f | %s |\n",
+		secs(res.wall), res.exit, rows, want.rows, calls, c.bucketCalls(usersBucket), c.bucketCalls(enrollmentsBucket),
+		c.requests(), refused, largestBucket, secs(bound), ratio, yesNo(ratio <= 1.15 && refused == 0 && res.exit == 0))
+	fmt.Printf("\nenrollments fan-out at the fake: first request to last response %s (%.2f calls/s); peak %d requests in flight.\n",
+		secs(c.span(enrollmentsBucket)), float64(c.bucketCalls(enrollmentsBucket))/c.span(enrollmentsBucket).Seconds(), c.maxInflight)
+	fmt.Printf("command: %s\n", res.command)
+	o.check(res, rows, want.rows, calls, want.calls())
+}
+
+// 2. The same with no rate limit: calls per second against concurrency.
+func (o *options) concurrency() {
+	users := 2000
+	if o.mode == "quick" {
+		users = 500
+	}
+	latency := 50 * time.Millisecond
+	fmt.Printf("\n## 2. Audit join with no rate limit: calls per second against --concurrency\n\nfake org: %d users, latency %s, no rate limit (as `specsql fake-okta --users %d --latency %s --rate-limit -1`)\n",
+		users, latency, users, latency)
+	f := startFake(fakeokta.Config{Users: users, Latency: latency, RateLimit: -1})
+	defer f.stop()
+	want := expectAudit(f.org)
+	fmt.Printf("\n| --concurrency | wall | calls | calls/s (calls ÷ wall) | fan-out calls/s at the fake | ceiling (concurrency ÷ latency) | peak in flight | rows (expected) | exit |\n|---|---|---|---|---|---|---|---|---|\n")
+	var commands []string
+	for _, n := range []int{1, 4, 16, 64} {
+		f.reset()
+		res := o.exec(f, "--concurrency", strconv.Itoa(n), "-o", "csv", auditSQL)
+		c := f.snapshot()
+		rows := res.lines - 1
+		fanout := float64(c.bucketCalls(enrollmentsBucket)) / c.span(enrollmentsBucket).Seconds()
+		fmt.Printf("| %d | %s | %d | %.0f | %.0f | %.0f | %d | %d (%d) | %d |\n", n, secs(res.wall), c.calls(),
+			float64(c.calls())/res.wall.Seconds(), fanout, float64(n)/latency.Seconds(), c.maxInflight, rows, want.rows, res.exit)
+		commands = append(commands, res.command)
+		o.check(res, rows, want.rows, c.calls(), want.calls())
+	}
+	fmt.Printf("\ncommands:\n")
+	for _, c := range commands {
+		fmt.Printf("  %s\n", c)
+	}
+}
+
+// 3. 100,000 rows through SQLite: rows per second and peak memory.
+func (o *options) rows() {
+	const users = 100_000
+	latencies := []time.Duration{0}
+	if o.mode == "full" {
+		latencies = append(latencies, 50*time.Millisecond)
+	}
+	fmt.Printf("\n## 3. 100,000 rows through SQLite\n\nfake org: %d users, no rate limit; the statement lists every user (a search lists deprovisioned users too), 500 pages of 200\n", users)
+	fmt.Printf("\n| statement | latency | wall | pages | rows loaded | rows/s | peak RSS | exit |\n|---|---|---|---|---|---|---|---|\n")
+	var commands []string
+	for _, latency := range latencies {
+		f := startFake(fakeokta.Config{Users: users, Latency: latency, RateLimit: -1})
+		statements := []struct {
+			label string
+			args  []string
+		}{
+			{"SELECT count(*)", []string{"-o", "csv", "SELECT count(*) FROM okta.users.users WHERE " + allUsersWhere}},
+			{"SELECT * -o ndjson", []string{"-o", "ndjson", "SELECT * FROM okta.users.users WHERE " + allUsersWhere}},
+		}
+		for _, s := range statements {
+			f.reset()
+			res := o.exec(f, s.args...)
+			c := f.snapshot()
+			loaded := users
+			if s.label == "SELECT count(*)" {
+				out := strings.Split(strings.TrimSpace(res.head), "\n")
+				if n, err := strconv.Atoi(out[len(out)-1]); err == nil {
+					loaded = n
+				} else {
+					loaded = -1
+				}
+			} else {
+				loaded = res.lines
+			}
+			fmt.Printf("| %s | %s | %s | %d | %d | %.0f | %s | %d |\n", s.label, latency, secs(res.wall), c.calls(), loaded,
+				float64(loaded)/res.wall.Seconds(), mib(res.maxRSS), res.exit)
+			commands = append(commands, res.command)
+			o.check(res, loaded, users, c.calls(), users/200)
+		}
+		f.stop()
+	}
+	fmt.Printf("\npeak RSS is the specsql process's maximum resident set (getrusage ru_maxrss of the child).\ncommands:\n")
+	for _, c := range commands {
+		fmt.Printf("  %s\n", c)
+	}
+}
+
+// 4. Cold start of specsql exec for a one-call SELECT.
+func (o *options) coldStart() {
+	f := startFake(fakeokta.Config{RateLimit: -1})
+	defer f.stop()
+	var id string
+	for _, u := range f.org.Users() {
+		if u.Status == "ACTIVE" {
+			id = u.ID
+			break
+		}
+	}
+	fmt.Printf("\n## 4. Cold start of specsql exec\n\nfake org: 300 users, no latency, no rate limit; %d timed runs after 3 untimed, one at a time\n", o.coldRuns)
+	fmt.Printf("\n| statement | calls | median | p90 | min | max | mean | peak RSS (max) |\n|---|---|---|---|---|---|---|---|\n")
+	cases := []struct {
+		label string
+		sql   string
+		calls int
+	}{
+		{"one-call SELECT (get_user by id)", "SELECT id, status FROM okta.users.users WHERE subdomain = 'demo' AND id = '" + id + "'", 1},
+		{"EXPLAIN of it (no call)", "EXPLAIN SELECT id, status FROM okta.users.users WHERE subdomain = 'demo' AND id = '" + id + "'", 0},
+	}
+	var commands []string
+	for _, cs := range cases {
+		var walls []time.Duration
+		var rss int64
+		var last result
+		for i := range o.coldRuns + 3 {
+			f.reset()
+			res := o.exec(f, "-o", "csv", cs.sql)
+			last = res
+			if res.exit != 0 {
+				o.fail("%s: exit %d: %s", res.command, res.exit, res.stderr)
+				break
+			}
+			if got := f.snapshot().calls(); got != cs.calls {
+				o.fail("%s: %d calls, want %d", res.command, got, cs.calls)
+			}
+			if i >= 3 {
+				walls = append(walls, res.wall)
+				rss = max(rss, res.maxRSS)
+			}
+		}
+		if len(walls) == 0 {
+			continue
+		}
+		slices.Sort(walls)
+		var sum time.Duration
+		for _, w := range walls {
+			sum += w
+		}
+		fmt.Printf("| %s | %d | %s | %s | %s | %s | %s | %s |\n", cs.label, cs.calls, ms(percentile(walls, 50)), ms(percentile(walls, 90)),
+			ms(walls[0]), ms(walls[len(walls)-1]), ms(sum/time.Duration(len(walls))), mib(rss))
+		commands = append(commands, last.command)
+	}
+	fmt.Printf("\ncommands:\n")
+	for _, c := range commands {
+		fmt.Printf("  %s\n", c)
+	}
+}
+
+// percentile is the nearest-rank percentile of sorted durations.
+func percentile(sorted []time.Duration, p int) time.Duration {
+	rank := int(math.Ceil(float64(p) / 100 * float64(len(sorted))))
+	return sorted[max(rank, 1)-1]
+}
+
+func (o *options) check(res result, rows, wantRows, calls, wantCalls int) {
+	if res.exit != 0 {
+		o.fail("%s: exit %d: %s", res.command, res.exit, strings.TrimSpace(res.stderr))
+	}
+	if rows != wantRows {
+		o.fail("%s: %d rows, want %d", res.command, rows, wantRows)
+	}
+	if calls != wantCalls {
+		o.fail("%s: %d calls, want %d", res.command, calls, wantCalls)
+	}
+}
+
+// expected is what the audit join must do, computed from the org's data:
+// Okta lists every user but the deprovisioned ones, in pages of 200; each
+// listed user is one enrollments call and at least one row (the LEFT JOIN
+// keeps users with no enrollment).
+type expected struct {
+	listed, rows int
+}
+
+func (e expected) pages() int { return max((e.listed+199)/200, 1) }
+func (e expected) calls() int { return e.pages() + e.listed }
+
+func expectAudit(org *fakeokta.Org) expected {
+	var e expected
+	for _, u := range org.Users() {
+		if u.Status == "DEPROVISIONED" {
+			continue
+		}
+		e.listed++
+		e.rows += max(len(org.Enrollments(u.ID)), 1)
+	}
+	return e
+}
+
+// fake serves an org on a loopback port and counts what it sees.
+type fake struct {
+	org  *fakeokta.Org
+	srv  *http.Server
+	port int
+
+	mu sync.Mutex
+	counters
+}
+
+type counters struct {
+	count       map[string]map[int]int // bucket => status => responses
+	first, last map[string]time.Time   // bucket => first request, last response
+	inflight    int
+	maxInflight int
+}
+
+func startFake(cfg fakeokta.Config) *fake {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "harness:", err)
+		os.Exit(1)
+	}
+	f := &fake{org: fakeokta.New(cfg), port: ln.Addr().(*net.TCPAddr).Port}
+	f.reset()
+	f.srv = &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
+	go f.srv.Serve(ln) //nolint:errcheck // returns on Close
+	return f
+}
+
+func (f *fake) stop() { f.srv.Close() }
+
+func (f *fake) reset() {
+	f.mu.Lock()
+	f.counters = counters{count: map[string]map[int]int{}, first: map[string]time.Time{}, last: map[string]time.Time{}}
+	f.mu.Unlock()
+	f.org.ClearRequests() // the org records every request; keep its memory flat
+}
+
+func (f *fake) snapshot() counters {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.counters
+	c.count = map[string]map[int]int{}
+	for b, m := range f.count {
+		c.count[b] = map[int]int{}
+		for s, n := range m {
+			c.count[b][s] = n
+		}
+	}
+	return c
+}
+
+var idSegment = regexp.MustCompile(`/(users|enrollments)/[^/]+`)
+
+// bucketOf names a request's rate-limit bucket as the fake does: method
+// and path template.
+func bucketOf(r *http.Request) string {
+	return r.Method + " " + idSegment.ReplaceAllString(r.URL.Path, "/$1/{id}")
+}
+
+func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	bucket := bucketOf(r)
+	f.mu.Lock()
+	if _, ok := f.first[bucket]; !ok {
+		f.first[bucket] = time.Now()
+	}
+	f.inflight++
+	f.maxInflight = max(f.maxInflight, f.inflight)
+	f.mu.Unlock()
+
+	sw := &statusWriter{ResponseWriter: w}
+	f.org.ServeHTTP(sw, r)
+
+	f.mu.Lock()
+	f.inflight--
+	f.last[bucket] = time.Now()
+	if f.count[bucket] == nil {
+		f.count[bucket] = map[int]int{}
+	}
+	f.count[bucket][sw.statusCode()]++
+	f.mu.Unlock()
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) statusCode() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+func (c counters) buckets() []string {
+	var out []string
+	for b := range c.count {
+		out = append(out, b)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// bucketCalls counts the requests of a bucket that were not refused for
+// the rate limit: the calls the statement needed.
+func (c counters) bucketCalls(bucket string) int {
+	n := 0
+	for s, k := range c.count[bucket] {
+		if s != http.StatusTooManyRequests {
+			n += k
+		}
+	}
+	return n
+}
+
+func (c counters) calls() int {
+	n := 0
+	for b := range c.count {
+		n += c.bucketCalls(b)
+	}
+	return n
+}
+
+func (c counters) requests() int {
+	n := 0
+	for _, m := range c.count {
+		for _, k := range m {
+			n += k
+		}
+	}
+	return n
+}
+
+func (c counters) status(code int) int {
+	n := 0
+	for _, m := range c.count {
+		n += m[code]
+	}
+	return n
+}
+
+func (c counters) span(bucket string) time.Duration {
+	return c.last[bucket].Sub(c.first[bucket])
+}
+
+// result is one run of specsql.
+type result struct {
+	command string
+	wall    time.Duration
+	exit    int
+	maxRSS  int64 // bytes
+	lines   int   // lines on stdout
+	head    string
+	stderr  string
+}
+
+// exec runs specsql exec against the fake, as a user would from a shell.
+func (o *options) exec(f *fake, args ...string) result {
+	full := append([]string{"exec", "--server", fmt.Sprintf("okta=http://{subdomain}.localhost:%d/", f.port)}, args...)
+	cmd := exec.Command(o.specsql, full...)
+	cmd.Env = append(os.Environ(), "OKTA_API_TOKEN="+fakeokta.DemoToken)
+	out := &lineCounter{}
+	var stderr bytes.Buffer
+	cmd.Stdout = out
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Start()
+	if err == nil {
+		err = cmd.Wait()
+	}
+	wall := time.Since(start)
+	res := result{
+		command: "OKTA_API_TOKEN=" + fakeokta.DemoToken + " " + shellQuote(append([]string{"specsql"}, full...)),
+		wall:    wall, lines: out.lines, head: out.head.String(), stderr: stderr.String(),
+	}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exitErr):
+		res.exit = exitErr.ExitCode()
+	default:
+		fmt.Fprintln(os.Stderr, "harness: running specsql:", err)
+		os.Exit(1)
+	}
+	if cmd.ProcessState != nil {
+		res.maxRSS = maxRSS(cmd.ProcessState)
+	}
+	return res
+}
+
+// lineCounter counts lines and keeps the first 64 KiB.
+type lineCounter struct {
+	lines int
+	head  bytes.Buffer
+}
+
+func (l *lineCounter) Write(p []byte) (int, error) {
+	l.lines += bytes.Count(p, []byte("\n"))
+	if room := 64<<10 - l.head.Len(); room > 0 {
+		l.head.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+var _ io.Writer = (*lineCounter)(nil)
+
+func shellQuote(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,") == "" {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+func ms(d time.Duration) string   { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+func mib(b int64) string {
+	if b <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "met"
+	}
+	return "NOT met"
+}
+
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func memTotal() string {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "memory unknown"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err == nil {
+				return fmt.Sprintf("%.1f GiB RAM", float64(kb)/(1<<20))
+			}
+		}
+	}
+	return "memory unknown"
+}
