@@ -29,9 +29,9 @@ type connection struct {
 	providers     []string
 	servers       []string
 	customDomains []string
-	demo        bool
-	maxPages    int
-	maxBody     int64
+	demo          bool
+	maxPages      int
+	maxBody       int64
 }
 
 func (c *connection) register(cmd *cobra.Command) {
