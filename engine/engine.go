@@ -92,6 +92,24 @@ func (e *Engine) Check(plan *planner.Plan) error {
 	return nil
 }
 
+// DryRun returns the HTTP requests a DELETE or EXEC would send, with
+// credentials redacted, and sends nothing. Other statements change nothing
+// and have no dry run.
+func (e *Engine) DryRun(plan *planner.Plan) ([]string, bool, error) {
+	if plan.Statement.Explain || (plan.Statement.Kind != planner.KindDelete && plan.Statement.Kind != planner.KindExec) {
+		return nil, false, nil
+	}
+	var out []string
+	for _, c := range plan.Calls {
+		text, err := e.Client.DryRun(c.Method, c.Params, c.Body)
+		if err != nil {
+			return nil, true, err
+		}
+		out = append(out, text)
+	}
+	return out, true, nil
+}
+
 // Run executes a plan. Rows go to w; the returned status line sums up a
 // statement that returns no rows of its own (DELETE 2, EXEC ... 204).
 func (e *Engine) Run(ctx context.Context, plan *planner.Plan, w ResultWriter) (string, error) {

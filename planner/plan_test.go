@@ -653,7 +653,9 @@ func TestExecPlan(t *testing.T) {
 	})
 
 	t.Run("seed example", func(t *testing.T) {
-		plans, err := oktaPlanner(t).Prepare(seedActivate, seedVars())
+		vars := seedVars()
+		vars["yubicoSigningJwks"] = `[{"crv": "P-384", "kid": "k1", "kty": "EC", "use": "sig", "x": "a", "y": "b"}]`
+		plans, err := oktaPlanner(t).Prepare(seedActivate, vars)
 		require.NoError(t, err)
 		require.Len(t, plans, 1)
 		c := plans[0].Calls[0]
@@ -843,4 +845,44 @@ func TestSyntheticProviderErrors(t *testing.T) {
 	plans, err := pl.Prepare("EXEC test.s.actions.no_params", nil)
 	require.NoError(t, err)
 	assert.Equal(t, []map[string]string{{}}, callParams(plans[0].Calls))
+}
+
+func TestExecBodyIsValidatedAgainstTheSchema(t *testing.T) {
+	const activate = "EXEC okta.webauthn_registration.enrollments.activate_preregistration_enrollment @subdomain='acme' @@json='%s'"
+	jwk := `{"crv": "P-384", "kid": "k1", "kty": "EC", "use": "sig", "x": "a", "y": "b"}`
+	tests := []struct {
+		name, body string
+		problems   []string
+	}{
+		{"valid", `{"fulfillmentProvider": "yubico", "serial": "1", "yubicoSigningJwks": [` + jwk + `]}`, nil},
+		{"unknown fields pass, as the API ignores them", `{"fulfillmentProvider": "yubico", "extra": 1}`, nil},
+		{"unknown enum value", `{"fulfillmentProvider": "acme-keys"}`, []string{`/fulfillmentProvider: value is not one of the allowed values ["yubico"]`}},
+		{"wrong types, each listed", `{"serial": 3632071, "credResponses": "fwf1", "yubicoSigningJwks": {"kid": "k"}}`, []string{
+			"/credResponses: value must be an array",
+			"/serial: value must be a string",
+			"/yubicoSigningJwks: value must be an array",
+		}},
+		{"nested: an item of an array", `{"credResponses": [{"authenticatorEnrollmentId": 7}]}`, []string{"/credResponses/0/authenticatorEnrollmentId: value must be a string"}},
+		{"nested: required key and enum", `{"yubicoSigningJwks": [{"crv": "P-256", "kid": "k1", "kty": "EC", "use": "sig", "x": "a"}]}`, []string{
+			`/yubicoSigningJwks/0/crv: value is not one of the allowed values ["P-384"]`,
+			`/yubicoSigningJwks/0/y: property "y" is missing`,
+		}},
+		{"not an object", `["fulfillmentProvider"]`, []string{"/: value must be an object"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plans, err := oktaPlanner(t).Prepare(fmt.Sprintf(activate, tt.body), nil)
+			if tt.problems == nil {
+				require.NoError(t, err)
+				assert.JSONEq(t, tt.body, string(plans[0].Calls[0].Body))
+				return
+			}
+			var be *BodyError
+			require.ErrorAs(t, err, &be)
+			assert.ElementsMatch(t, tt.problems, be.Problems)
+			assert.Contains(t, err.Error(), "activate_preregistration_enrollment: @@json does not match the request schema, so nothing was sent")
+		})
+	}
+	_, err := oktaPlanner(t).Prepare(fmt.Sprintf(activate, `{"serial": `), nil)
+	require.ErrorContains(t, err, "@@json is not valid JSON")
 }

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -89,8 +88,8 @@ func (p *Planner) planExec(s *Statement) (*Plan, error) {
 			return nil, fmt.Errorf("%s.%s takes no request body: remove @@json", res.ID(), m.Name)
 		}
 		body := bytes.TrimSpace([]byte(*e.JSON))
-		if err := json.Unmarshal(body, new(any)); err != nil {
-			return nil, fmt.Errorf("%s.%s: @@json is not valid JSON: %v", res.ID(), m.Name, err)
+		if err := validateBody(res.ID()+"."+m.Name, m.Body, body); err != nil {
+			return nil, err
 		}
 		call.Body = body
 	} else if m.Operation.RequestBodyRequired {

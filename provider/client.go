@@ -6,6 +6,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,6 +49,9 @@ type Client struct {
 	// RetryBackoff is the first wait before retrying a request whose
 	// response says nothing of when to retry; it doubles each time.
 	RetryBackoff time.Duration
+	// Debug, when set, receives a trace of every request and response,
+	// with credentials redacted.
+	Debug io.Writer
 
 	pacer pacer
 }
@@ -84,11 +88,13 @@ func New() *Client {
 	}
 }
 
+var errTooManyRedirects = errors.New("stopped after 10 redirects")
+
 // checkRedirect keeps the Authorization header only for the same host:
 // a token must never reach another host, not even a sibling subdomain.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 10 {
-		return errors.New("stopped after 10 redirects")
+		return errTooManyRedirects
 	}
 	if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
 		req.Header.Del("Authorization")
@@ -113,40 +119,91 @@ func isLoopback(host string) bool {
 // the caller has all the rows it needs and no more pages are read.
 var ErrEnough = errors.New("enough rows")
 
-// maxRateLimitRetries bounds the retries of a request refused with 429.
-const maxRateLimitRetries = 5
+// Retry bounds: a request refused for the rate limit (429), and a request
+// that failed on the way (5xx, reset connection, timeout), are retried at
+// most this many times.
+const (
+	maxRateLimitRetries = 5
+	maxFailureRetries   = 3
+)
 
-// send makes one request, paced by its endpoint's rate limit, and retries it
-// when the API refuses it for the rate limit (429): a refused request was not
-// processed, so repeating it is safe even for a POST. It returns the response
-// with its body read, up to the size limit plus one byte.
-func (c *Client) send(ctx context.Context, name string, m *mapping.Method, u *url.URL, header http.Header, body []byte) (*http.Response, []byte, error) {
-	bucket := u.Host + " " + m.Operation.Method + " " + m.Operation.Path
-	for attempt := 1; ; attempt++ {
+// send makes one request, paced by its endpoint's rate limit, and retries
+// it where that is safe:
+//   - on 429, whatever the method: the API did not process the request;
+//   - on 5xx, a reset connection or a timeout, only for GET and DELETE,
+//     which mean the same when repeated. A POST in that state may have been
+//     processed, so it is never sent twice.
+//
+// It returns the response with its body read, up to the size limit plus
+// one byte.
+func (c *Client) send(ctx context.Context, name string, m *mapping.Method, u *url.URL, header http.Header, body []byte, auth credential) (*http.Response, []byte, error) {
+	method := m.Operation.Method
+	bucket := u.Host + " " + method + " " + m.Operation.Path
+	idempotent := method == http.MethodGet || method == http.MethodDelete || method == http.MethodHead
+	rateLimited, failed := 0, 0
+	for {
 		if err := c.pacer.wait(ctx, bucket); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", name, err)
 		}
-		resp, data, err := c.roundTrip(ctx, m.Operation.Method, u, header, body)
+		resp, data, err := c.roundTrip(ctx, method, u, header, body, auth)
 		c.pacer.done(bucket, resp)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %s %s: %w", name, m.Operation.Method, u.Redacted(), err)
-		}
-		if resp.StatusCode == http.StatusTooManyRequests && attempt <= maxRateLimitRetries {
-			d := retryDelay(resp, attempt, c.retryBackoff())
-			if err := c.pacer.sleep(ctx, d+jitter(d)); err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", name, err)
+		var delay time.Duration
+		switch {
+		case err != nil:
+			if !idempotent || !transient(ctx, err) || failed >= maxFailureRetries {
+				return nil, nil, fmt.Errorf("%s: %s %s: %w%s", name, method, u.Redacted(), err, attemptsNote(failed, idempotent))
 			}
-			continue
+			failed++
+			delay = backoff(failed, c.retryBackoff())
+		case resp.StatusCode == http.StatusTooManyRequests && rateLimited < maxRateLimitRetries:
+			rateLimited++
+			delay = retryDelay(resp, rateLimited, c.retryBackoff())
+		case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented && idempotent && failed < maxFailureRetries:
+			failed++
+			delay = retryDelay(resp, failed, c.retryBackoff())
+		case method == http.MethodDelete && resp.StatusCode == http.StatusNotFound && failed > 0:
+			// An earlier attempt may have deleted it before failing to
+			// answer: what DELETE asked for is done.
+			return &http.Response{StatusCode: http.StatusNoContent, Header: resp.Header}, nil, nil
+		default:
+			return resp, data, nil
 		}
-		return resp, data, nil
+		if err := c.pacer.sleep(ctx, delay+jitter(delay)); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
 	}
+}
+
+// transient reports whether a failed request may succeed if repeated: not
+// when the statement itself was cancelled, nor for a redirect loop or a
+// certificate the host will present again.
+func transient(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, errTooManyRedirects) {
+		return false
+	}
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return !errors.As(err, &unknownAuthority) && !errors.As(err, &hostname) && !errors.As(err, &invalid)
+}
+
+func attemptsNote(retries int, idempotent bool) string {
+	switch {
+	case retries > 0:
+		return fmt.Sprintf(" (after %d retries)", retries)
+	case !idempotent:
+		return " (not retried: the request may have been processed)"
+	}
+	return ""
 }
 
 // roundTrip makes one HTTP request within the request timeout and reads
 // its body.
-func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, header http.Header, body []byte) (*http.Response, []byte, error) {
+func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, header http.Header, body []byte, auth credential) (*http.Response, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.requestTimeout())
 	defer cancel()
+	start := time.Now()
+	c.trace(auth, func(w io.Writer) { writeRequest(w, method, u, header, body, auth.header, auth.shown()) })
 	var reader io.Reader = http.NoBody
 	if body != nil {
 		reader = bytes.NewReader(body)
@@ -158,6 +215,9 @@ func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, heade
 	req.Header = header.Clone()
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
+		c.trace(auth, func(w io.Writer) {
+			fmt.Fprintf(w, "< %s after %s\n\n", unwrapURLError(err), time.Since(start).Round(time.Millisecond))
+		})
 		return nil, nil, unwrapURLError(err)
 	}
 	defer resp.Body.Close()
@@ -166,6 +226,7 @@ func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, heade
 		limit = 1 << 20
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	c.trace(auth, func(w io.Writer) { writeResponse(w, resp, len(data), time.Since(start)) })
 	if err != nil {
 		return resp, nil, fmt.Errorf("HTTP %d: reading the response: %w", resp.StatusCode, err)
 	}
@@ -225,24 +286,8 @@ func (c *Client) Do(ctx context.Context, m *mapping.Method, params map[string]st
 }
 
 // page makes one request and decodes one page of rows.
-func (c *Client) page(ctx context.Context, name string, m *mapping.Method, u *url.URL, params map[string]string, body []byte, auth [2]string, onRows func([]json.RawMessage) error) (int, int, *url.URL, error) {
-	header := http.Header{}
-	header.Set("Accept", "application/json")
-	if body != nil {
-		header.Set("Content-Type", "application/json")
-	}
-	if c.UserAgent != "" {
-		header.Set("User-Agent", c.UserAgent)
-	}
-	if auth[0] != "" {
-		header.Set(auth[0], auth[1])
-	}
-	for _, p := range m.Params {
-		if v, ok := params[p.Name]; ok && p.In == mapping.InHeader {
-			header.Set(p.Name, v)
-		}
-	}
-	resp, data, err := c.send(ctx, name, m, u, header, body)
+func (c *Client) page(ctx context.Context, name string, m *mapping.Method, u *url.URL, params map[string]string, body []byte, auth credential, onRows func([]json.RawMessage) error) (int, int, *url.URL, error) {
+	resp, data, err := c.send(ctx, name, m, u, c.headers(m, params, body, auth), body, auth)
 	if err != nil {
 		return 0, 0, nil, err
 	}

@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
@@ -106,14 +107,39 @@ func (c *Client) URL(m *mapping.Method, params map[string]string) (*url.URL, err
 	return u, nil
 }
 
-// authorization returns the header name and value that authenticate calls
-// to p, or empty strings when p needs none.
-func (c *Client) authorization(p *mapping.Provider) ([2]string, error) {
+// credential is how calls to a provider are authenticated: a header whose
+// value is a prefix and a secret.
+type credential struct {
+	header, prefix, secret string
+}
+
+// set adds the credential to a request's headers.
+func (a credential) set(h http.Header) {
+	if a.header != "" {
+		h.Set(a.header, a.prefix+a.secret)
+	}
+}
+
+// shown is the credential's header value as traces show it.
+func (a credential) shown() string { return a.prefix + "****" }
+
+// redact hides the secret wherever it appears in a text: the token is
+// shown as "SSWS ****" and nowhere in full.
+func (a credential) redact(text string) string {
+	if a.secret == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, a.secret, "****")
+}
+
+// authorization returns the credential for calls to p; a provider without
+// auth has the zero credential.
+func (c *Client) authorization(p *mapping.Provider) (credential, error) {
 	if p.Auth.Type == "" {
-		return [2]string{}, nil
+		return credential{}, nil
 	}
 	if p.Auth.Type != "api_key" {
-		return [2]string{}, fmt.Errorf("provider %s: auth type %q is not supported; use api_key", p.Name, p.Auth.Type)
+		return credential{}, fmt.Errorf("provider %s: auth type %q is not supported; use api_key", p.Name, p.Auth.Type)
 	}
 	token, ok := c.Tokens[p.Name]
 	if !ok {
@@ -124,13 +150,13 @@ func (c *Client) authorization(p *mapping.Provider) ([2]string, error) {
 		token = strings.TrimSpace(getenv(p.Auth.CredentialsEnvVar))
 	}
 	if token == "" {
-		return [2]string{}, &CredentialsError{Provider: p.Name, EnvVar: p.Auth.CredentialsEnvVar}
+		return credential{}, &CredentialsError{Provider: p.Name, EnvVar: p.Auth.CredentialsEnvVar}
 	}
 	header := p.Auth.Header
 	if header == "" {
 		header = "Authorization"
 	}
-	return [2]string{header, p.Auth.ValuePrefix + token}, nil
+	return credential{header: header, prefix: p.Auth.ValuePrefix, secret: token}, nil
 }
 
 // CheckCredentials reports whether calls to p can be authenticated.

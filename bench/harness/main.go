@@ -552,6 +552,10 @@ func shellQuote(args []string) string {
 			out[i] = a
 			continue
 		}
+		if strings.Contains(a, "'") && !strings.ContainsAny(a, "\"$`\\!") {
+			out[i] = `"` + a + `"`
+			continue
+		}
 		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
 	return strings.Join(out, " ")

@@ -25,9 +25,17 @@ const (
 type usageError struct{ error }
 
 // Run runs the command line and returns the process exit code.
-func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	stderr = &redactor{w: stderr}
+	defer func() {
+		// A bug must not end in a stack trace that may hold a token.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "specsql: internal error: %v\nPlease report this, with the statement that caused it.\n", r)
+			code = exitError
+		}
+	}()
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +34,8 @@ type connection struct {
 	demo          bool
 	maxPages      int
 	maxBody       int64
+	timeout       time.Duration
+	debug         bool
 }
 
 func (c *connection) register(cmd *cobra.Command) {
@@ -44,11 +48,13 @@ func (c *connection) register(cmd *cobra.Command) {
 	f.BoolVar(&c.demo, "demo", false, "query the built-in sandbox Okta org (subdomain 'demo'); no token needed")
 	f.IntVar(&c.maxPages, "max-pages", provider.DefaultMaxPages, "the most pages one call may read; reaching it is an error")
 	f.Int64Var(&c.maxBody, "max-body-bytes", provider.DefaultMaxBodyBytes, "the largest response body accepted")
+	f.BoolVar(&c.debug, "debug", false, "trace every HTTP request and response on stderr, credentials redacted")
+	f.DurationVar(&c.timeout, "timeout", provider.DefaultRequestTimeout, "how long one HTTP request may take; GET and DELETE are retried after it")
 }
 
 // open loads the providers and builds the client. The returned stop
 // function shuts down the demo org, if one was started.
-func (c *connection) open(ctx context.Context) (*mapping.Registry, *provider.Client, func(), error) {
+func (c *connection) open(ctx context.Context, stderr io.Writer) (*mapping.Registry, *provider.Client, func(), error) {
 	reg := &mapping.Registry{}
 	p, err := okta.Provider()
 	if err != nil {
@@ -90,6 +96,13 @@ func (c *connection) open(ctx context.Context) (*mapping.Registry, *provider.Cli
 	client := provider.New()
 	if c.concurrency < 1 {
 		return nil, nil, nil, usageError{fmt.Errorf("--concurrency %d: give at least 1", c.concurrency)}
+	}
+	if c.timeout <= 0 {
+		return nil, nil, nil, usageError{fmt.Errorf("--timeout %s: give a positive duration, e.g. 30s", c.timeout)}
+	}
+	client.RequestTimeout = c.timeout
+	if c.debug {
+		client.Debug = stderr
 	}
 	client.MaxPages = c.maxPages
 	client.MaxBodyBytes = c.maxBody
@@ -135,6 +148,16 @@ func (c *connection) open(ctx context.Context) (*mapping.Registry, *provider.Cli
 		client.Tokens["okta"] = fakeokta.DemoToken
 		stop = shutdown
 	}
+	// Whatever reaches stderr, the credentials in use do not.
+	if r, ok := stderr.(*redactor); ok {
+		for _, p := range reg.Providers {
+			if token, ok := client.Tokens[p.Name]; ok {
+				r.add(token)
+			} else if p.Auth.CredentialsEnvVar != "" {
+				r.add(os.Getenv(p.Auth.CredentialsEnvVar))
+			}
+		}
+	}
 	return reg, client, stop, nil
 }
 
@@ -162,10 +185,12 @@ func startDemo(ctx context.Context) (string, func(), error) {
 
 func newExecCommand() *cobra.Command {
 	var (
-		conn   connection
-		format string
-		vars   []string
-		file   string
+		conn             connection
+		format           string
+		vars             []string
+		file             string
+		dryRun           bool
+		statementTimeout time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   `exec [flags] ("SQL; SQL" | -f FILE)`,
@@ -185,7 +210,7 @@ func newExecCommand() *cobra.Command {
 				return usageError{err}
 			}
 			ctx := cmd.Context()
-			reg, client, stop, err := conn.open(ctx)
+			reg, client, stop, err := conn.open(ctx, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -207,16 +232,38 @@ func newExecCommand() *cobra.Command {
 			if progress != nil {
 				eng.Progress = progress.update
 			}
-			for _, plan := range plans {
+			for i, plan := range plans {
+				if dryRun {
+					requests, changes, err := eng.DryRun(plan)
+					if err != nil {
+						return err
+					}
+					if changes {
+						for _, r := range requests {
+							fmt.Fprint(cmd.OutOrStdout(), r)
+						}
+						noun := "requests"
+						if len(requests) == 1 {
+							noun = "request"
+						}
+						fmt.Fprintf(cmd.ErrOrStderr(), "%s: dry run, %d %s not sent\n", plan.Statement.Kind, len(requests), noun)
+						continue
+					}
+				}
 				w, _ := output.New(format, cmd.OutOrStdout())
 				if progress != nil {
 					w = &clearFirst{ResultWriter: w, progress: progress}
 				}
-				status, err := eng.Run(ctx, plan, w)
+				stmtCtx, cancel := context.WithTimeout(ctx, statementTimeout)
+				status, err := eng.Run(stmtCtx, plan, w)
+				cancel()
 				if progress != nil {
 					progress.clear()
 				}
 				if err != nil {
+					if ctx.Err() == nil && errors.Is(stmtCtx.Err(), context.DeadlineExceeded) {
+						err = fmt.Errorf("statement %d did not finish within --statement-timeout %s: %w", i+1, statementTimeout, err)
+					}
 					return err
 				}
 				if status != "" {
@@ -230,6 +277,8 @@ func newExecCommand() *cobra.Command {
 	f.StringVarP(&format, "output", "o", "table", "output format: "+strings.Join(output.Formats, ", "))
 	f.StringArrayVar(&vars, "var", nil, "set a {{ template }} variable: --var name=value (repeatable)")
 	f.StringVarP(&file, "file", "f", "", "read statements from FILE (- for standard input)")
+	f.BoolVar(&dryRun, "dry-run", false, "print the HTTP requests DELETE and EXEC would send, token redacted, and send nothing")
+	f.DurationVar(&statementTimeout, "statement-timeout", time.Hour, "how long one statement may take, all its calls included")
 	conn.register(cmd)
 	return cmd
 }

@@ -28,7 +28,11 @@ type progressLine struct {
 // newProgressLine returns a progress line for stderr, or nil when stderr is
 // not a terminal: scripts and pipes get no progress, ever.
 func newProgressLine(stderr io.Writer) *progressLine {
-	f, ok := stderr.(*os.File)
+	dest := stderr
+	if r, ok := stderr.(*redactor); ok {
+		dest = r.w
+	}
+	f, ok := dest.(*os.File)
 	if !ok || !(isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
 		return nil
 	}
