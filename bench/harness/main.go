@@ -17,17 +17,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"regexp"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/specsql/specsql/fakeokta"
@@ -52,6 +48,10 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run: ratelimit, concurrency, rows, coldstart (default: all of the mode)")
 	flag.IntVar(&o.coldRuns, "cold-runs", 0, "timed runs for the cold start (default 30; quick 20)")
 	flag.StringVar(&o.goVersion, "go-version", runtime.Version(), "the Go version that built specsql, for the header")
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		serve(os.Args[2:])
+		return
+	}
 	flag.Parse()
 	if o.specsql == "" || (o.mode != "quick" && o.mode != "full") {
 		flag.Usage()
@@ -118,9 +118,9 @@ func (o *options) rateLimit() {
 	latency := 50 * time.Millisecond
 	fmt.Printf("\n## 1. Audit join under a rate limit\n\nfake org: %d users, latency %s, rate limit %d requests/minute per bucket (fakeokta.Config{Users: %d, Latency: %s, RateLimit: %d}, as `specsql fake-okta --users %d --latency %s --rate-limit %d`)\n",
 		users, latency, limit, users, latency, limit, users, latency, limit)
-	f := startFake(fakeokta.Config{Users: users, Latency: latency, RateLimit: limit})
+	f := startFake(users, latency, limit)
 	defer f.stop()
-	want := expectAudit(f.org)
+	want := f.info
 	res := o.exec(f, "-o", "csv", auditSQL)
 	c := f.snapshot()
 	rows := res.lines - 1 // the CSV header
@@ -136,12 +136,12 @@ func (o *options) rateLimit() {
 	ratio := res.wall.Seconds() / bound.Seconds()
 	fmt.Printf("\n| wall | exit | rows (expected) | calls: users pages + enrollments | requests seen | 429s | largest bucket | bound = %d calls ÷ %.0f/s | wall ÷ bound | goal ≤ 1.15×, no 429 |\n|---|---|---|---|---|---|---|---|---|---|\n", largest, perSecond)
 	fmt.Printf("| %s | %d | %d (%d) | %d = %d + %d | %d | %d | %s | %s | %.3f | %s |\n",
-		secs(res.wall), res.exit, rows, want.rows, calls, c.bucketCalls(usersBucket), c.bucketCalls(enrollmentsBucket),
+		secs(res.wall), res.exit, rows, want.AuditRows, calls, c.bucketCalls(usersBucket), c.bucketCalls(enrollmentsBucket),
 		c.requests(), refused, largestBucket, secs(bound), ratio, yesNo(ratio <= 1.15 && refused == 0 && res.exit == 0))
 	fmt.Printf("\nenrollments fan-out at the fake: first request to last response %s (%.2f calls/s); peak %d requests in flight.\n",
-		secs(c.span(enrollmentsBucket)), float64(c.bucketCalls(enrollmentsBucket))/c.span(enrollmentsBucket).Seconds(), c.maxInflight)
+		secs(c.span(enrollmentsBucket)), float64(c.bucketCalls(enrollmentsBucket))/c.span(enrollmentsBucket).Seconds(), c.MaxInflight)
 	fmt.Printf("command: %s\n", res.command)
-	o.check(res, rows, want.rows, calls, want.calls())
+	o.check(res, rows, want.AuditRows, calls, want.auditCalls())
 }
 
 // 2. The same with no rate limit: calls per second against concurrency.
@@ -153,9 +153,9 @@ func (o *options) concurrency() {
 	latency := 50 * time.Millisecond
 	fmt.Printf("\n## 2. Audit join with no rate limit: calls per second against --concurrency\n\nfake org: %d users, latency %s, no rate limit (as `specsql fake-okta --users %d --latency %s --rate-limit -1`)\n",
 		users, latency, users, latency)
-	f := startFake(fakeokta.Config{Users: users, Latency: latency, RateLimit: -1})
+	f := startFake(users, latency, -1)
 	defer f.stop()
-	want := expectAudit(f.org)
+	want := f.info
 	fmt.Printf("\n| --concurrency | wall | calls | calls/s (calls ÷ wall) | fan-out calls/s at the fake | ceiling (concurrency ÷ latency) | peak in flight | rows (expected) | exit |\n|---|---|---|---|---|---|---|---|---|\n")
 	var commands []string
 	for _, n := range []int{1, 4, 16, 64} {
@@ -165,9 +165,9 @@ func (o *options) concurrency() {
 		rows := res.lines - 1
 		fanout := float64(c.bucketCalls(enrollmentsBucket)) / c.span(enrollmentsBucket).Seconds()
 		fmt.Printf("| %d | %s | %d | %.0f | %.0f | %.0f | %d | %d (%d) | %d |\n", n, secs(res.wall), c.calls(),
-			float64(c.calls())/res.wall.Seconds(), fanout, float64(n)/latency.Seconds(), c.maxInflight, rows, want.rows, res.exit)
+			float64(c.calls())/res.wall.Seconds(), fanout, float64(n)/latency.Seconds(), c.MaxInflight, rows, want.AuditRows, res.exit)
 		commands = append(commands, res.command)
-		o.check(res, rows, want.rows, c.calls(), want.calls())
+		o.check(res, rows, want.AuditRows, c.calls(), want.auditCalls())
 	}
 	fmt.Printf("\ncommands:\n")
 	for _, c := range commands {
@@ -186,7 +186,7 @@ func (o *options) rows() {
 	fmt.Printf("\n| statement | latency | wall | pages | rows loaded | rows/s | peak RSS | exit |\n|---|---|---|---|---|---|---|---|\n")
 	var commands []string
 	for _, latency := range latencies {
-		f := startFake(fakeokta.Config{Users: users, Latency: latency, RateLimit: -1})
+		f := startFake(users, latency, -1)
 		statements := []struct {
 			label string
 			args  []string
@@ -224,15 +224,9 @@ func (o *options) rows() {
 
 // 4. Cold start of specsql exec for a one-call SELECT.
 func (o *options) coldStart() {
-	f := startFake(fakeokta.Config{RateLimit: -1})
+	f := startFake(300, 0, -1)
 	defer f.stop()
-	var id string
-	for _, u := range f.org.Users() {
-		if u.Status == "ACTIVE" {
-			id = u.ID
-			break
-		}
-	}
+	id := f.info.ActiveUserID
 	fmt.Printf("\n## 4. Cold start of specsql exec\n\nfake org: 300 users, no latency, no rate limit; %d timed runs after 3 untimed, one at a time\n", o.coldRuns)
 	fmt.Printf("\n| statement | calls | median | p90 | min | max | mean | peak RSS (max) |\n|---|---|---|---|---|---|---|---|\n")
 	cases := []struct {
@@ -298,190 +292,6 @@ func (o *options) check(res result, rows, wantRows, calls, wantCalls int) {
 	if calls != wantCalls {
 		o.fail("%s: %d calls, want %d", res.command, calls, wantCalls)
 	}
-}
-
-// expected is what the audit join must do, computed from the org's data:
-// Okta lists every user but the deprovisioned ones, in pages of 200; each
-// listed user is one enrollments call and at least one row (the LEFT JOIN
-// keeps users with no enrollment).
-type expected struct {
-	listed, rows int
-}
-
-func (e expected) pages() int { return max((e.listed+199)/200, 1) }
-func (e expected) calls() int { return e.pages() + e.listed }
-
-func expectAudit(org *fakeokta.Org) expected {
-	var e expected
-	for _, u := range org.Users() {
-		if u.Status == "DEPROVISIONED" {
-			continue
-		}
-		e.listed++
-		e.rows += max(len(org.Enrollments(u.ID)), 1)
-	}
-	return e
-}
-
-// fake serves an org on a loopback port and counts what it sees.
-type fake struct {
-	org  *fakeokta.Org
-	srv  *http.Server
-	port int
-
-	mu sync.Mutex
-	counters
-}
-
-type counters struct {
-	count       map[string]map[int]int // bucket => status => responses
-	first, last map[string]time.Time   // bucket => first request, last response
-	inflight    int
-	maxInflight int
-}
-
-func startFake(cfg fakeokta.Config) *fake {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "harness:", err)
-		os.Exit(1)
-	}
-	f := &fake{org: fakeokta.New(cfg), port: ln.Addr().(*net.TCPAddr).Port}
-	f.reset()
-	f.srv = &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
-	go f.srv.Serve(ln) //nolint:errcheck // returns on Close
-	return f
-}
-
-func (f *fake) stop() { f.srv.Close() }
-
-func (f *fake) reset() {
-	f.mu.Lock()
-	f.counters = counters{count: map[string]map[int]int{}, first: map[string]time.Time{}, last: map[string]time.Time{}}
-	f.mu.Unlock()
-	f.org.ClearRequests() // the org records every request; keep its memory flat
-}
-
-func (f *fake) snapshot() counters {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := f.counters
-	c.count = map[string]map[int]int{}
-	for b, m := range f.count {
-		c.count[b] = map[int]int{}
-		for s, n := range m {
-			c.count[b][s] = n
-		}
-	}
-	return c
-}
-
-var idSegment = regexp.MustCompile(`/(users|enrollments)/[^/]+`)
-
-// bucketOf names a request's rate-limit bucket as the fake does: method
-// and path template.
-func bucketOf(r *http.Request) string {
-	return r.Method + " " + idSegment.ReplaceAllString(r.URL.Path, "/$1/{id}")
-}
-
-func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	bucket := bucketOf(r)
-	f.mu.Lock()
-	if _, ok := f.first[bucket]; !ok {
-		f.first[bucket] = time.Now()
-	}
-	f.inflight++
-	f.maxInflight = max(f.maxInflight, f.inflight)
-	f.mu.Unlock()
-
-	sw := &statusWriter{ResponseWriter: w}
-	f.org.ServeHTTP(sw, r)
-
-	f.mu.Lock()
-	f.inflight--
-	f.last[bucket] = time.Now()
-	if f.count[bucket] == nil {
-		f.count[bucket] = map[int]int{}
-	}
-	f.count[bucket][sw.statusCode()]++
-	f.mu.Unlock()
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) statusCode() int {
-	if w.status == 0 {
-		return http.StatusOK
-	}
-	return w.status
-}
-
-func (c counters) buckets() []string {
-	var out []string
-	for b := range c.count {
-		out = append(out, b)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// bucketCalls counts the requests of a bucket that were not refused for
-// the rate limit: the calls the statement needed.
-func (c counters) bucketCalls(bucket string) int {
-	n := 0
-	for s, k := range c.count[bucket] {
-		if s != http.StatusTooManyRequests {
-			n += k
-		}
-	}
-	return n
-}
-
-func (c counters) calls() int {
-	n := 0
-	for b := range c.count {
-		n += c.bucketCalls(b)
-	}
-	return n
-}
-
-func (c counters) requests() int {
-	n := 0
-	for _, m := range c.count {
-		for _, k := range m {
-			n += k
-		}
-	}
-	return n
-}
-
-func (c counters) status(code int) int {
-	n := 0
-	for _, m := range c.count {
-		n += m[code]
-	}
-	return n
-}
-
-func (c counters) span(bucket string) time.Duration {
-	return c.last[bucket].Sub(c.first[bucket])
 }
 
 // result is one run of specsql.

@@ -221,7 +221,8 @@ func newExecCommand() *cobra.Command {
 			}
 			eng := &engine.Engine{Client: client, Concurrency: conn.concurrency}
 			for i, plan := range plans {
-				if err := eng.Check(plan); err != nil {
+				sends := !dryRun || plan.Statement.Kind == planner.KindSelect
+				if err := eng.Check(plan, sends); err != nil {
 					if len(plans) > 1 {
 						return fmt.Errorf("statement %d: %w", i+1, err)
 					}

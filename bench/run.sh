@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Benchmarks of specsql, measured end to end: see bench/README.md for what
+# each figure means.
+#
+#   bench/run.sh [quick|full|ratelimit|concurrency|rows|coldstart|gobench]
+#
+#   quick        concurrency sweep on 500 users, 100,000 rows, cold start,
+#                Go benchmarks once each (about a minute and a half)
+#   full         everything, with the three-minute rate-limited audit join
+#                and the concurrency sweep on 2,000 users (about 7 minutes)
+#   ratelimit, concurrency, rows, coldstart
+#                one end-to-end scenario, as in full
+#   gobench      only the Go benchmarks of engine/ (3 runs each)
+#
+# Run from the repository root. Needs only Go: specsql and the harness are
+# built into a temporary directory, and the harness serves the fake orgs
+# itself on loopback ports and stops them. hyperfine, when installed, gives
+# a second opinion on the cold start (apt-get install -y hyperfine).
+# Set BENCH_OUT=FILE to also write the results to FILE.
+set -euo pipefail
+
+mode=${1:-quick}
+case $mode in
+quick | full | ratelimit | concurrency | rows | coldstart | gobench) ;;
+*)
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+	;;
+esac
+
+cd "$(dirname "$0")/.."
+if [[ ! -f go.mod ]] || ! grep -q '^module github.com/specsql/specsql$' go.mod; then
+	echo "bench/run.sh: run it from the specsql repository" >&2
+	exit 2
+fi
+command -v go >/dev/null || {
+	echo "bench/run.sh: Go is needed (https://go.dev/dl/)" >&2
+	exit 2
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/specsql-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/results.md
+
+echo "building specsql and the harness into $tmp ..." >&2
+go build -o "$tmp/specsql" ./cmd/specsql
+go build -o "$tmp/harness" ./bench/harness
+goversion=$(go env GOVERSION)
+
+{
+	echo "nproc: $(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN); $(go version)"
+	echo
+	case $mode in
+	quick | full)
+		"$tmp/harness" -specsql "$tmp/specsql" -mode "$mode" -go-version "$goversion"
+		;;
+	ratelimit | concurrency | rows | coldstart)
+		"$tmp/harness" -specsql "$tmp/specsql" -mode full -only "$mode" -go-version "$goversion"
+		;;
+	esac
+
+	if [[ $mode == coldstart || $mode == quick || $mode == full ]]; then
+		if command -v hyperfine >/dev/null; then
+			echo
+			echo "## 4b. Cold start, measured by hyperfine"
+			echo
+			# A fake org of its own for hyperfine: the harness serves one and
+			# prints its port, and stops when its standard input closes.
+			coproc FAKE { exec "$tmp/harness" serve -users 300 -rate-limit -1; }
+			read -r port <&"${FAKE[0]}"
+			id=$(OKTA_API_TOKEN=00demo-sandbox-token-not-secret "$tmp/specsql" exec -o csv \
+				--server "okta=http://{subdomain}.localhost:$port/" \
+				"SELECT id FROM okta.users.users WHERE subdomain = 'demo' AND status = 'ACTIVE' LIMIT 1" | sed -n 2p)
+			OKTA_API_TOKEN=00demo-sandbox-token-not-secret hyperfine -N --warmup 3 --runs 30 --export-markdown "$tmp/hf.md" \
+				"$tmp/specsql exec -o csv --server okta=http://{subdomain}.localhost:$port/ \"SELECT id, status FROM okta.users.users WHERE subdomain = 'demo' AND id = '$id'\"" >&2
+			sed "s|$tmp/||g" "$tmp/hf.md"
+			exec {FAKE[1]}>&-
+			wait "$FAKE_PID" 2>/dev/null || true
+		else
+			echo
+			echo "(hyperfine is not installed: no second opinion on the cold start; apt-get install -y hyperfine adds one)"
+		fi
+	fi
+
+	if [[ $mode == gobench || $mode == quick || $mode == full ]]; then
+		benchtime=3x
+		[[ $mode == quick ]] && benchtime=1x
+		echo
+		echo "## 5. Go benchmarks (engine/bench_test.go)"
+		echo
+		echo "command: go test -run '^\$' -bench . -benchmem -benchtime $benchtime ./engine/"
+		echo
+		echo '```'
+		go test -run '^$' -bench . -benchmem -benchtime "$benchtime" ./engine/
+		echo '```'
+	fi
+} 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+
+if [[ -n ${BENCH_OUT:-} ]]; then
+	cp "$out" "$BENCH_OUT"
+	echo "results written to $BENCH_OUT" >&2
+fi
+exit "$status"
