@@ -15,7 +15,8 @@
 # Run from the repository root. Needs only Go: specsql and the harness are
 # built into a temporary directory, and the harness serves the fake orgs
 # itself on loopback ports and stops them. hyperfine, when installed, gives
-# a second opinion on the cold start (apt-get install -y hyperfine).
+# a second opinion on the cold start (apt-get install -y hyperfine); without
+# it that line is skipped with a message.
 # Set BENCH_OUT=FILE to also write the results to FILE.
 set -euo pipefail
 
@@ -47,40 +48,19 @@ go build -o "$tmp/specsql" ./cmd/specsql
 go build -o "$tmp/harness" ./bench/harness
 goversion=$(go env GOVERSION)
 
+set +e
 {
+	rc=0
 	echo "nproc: $(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN); $(go version)"
 	echo
 	case $mode in
 	quick | full)
-		"$tmp/harness" -specsql "$tmp/specsql" -mode "$mode" -go-version "$goversion"
+		"$tmp/harness" -specsql "$tmp/specsql" -mode "$mode" -go-version "$goversion" || rc=1
 		;;
 	ratelimit | concurrency | rows | coldstart)
-		"$tmp/harness" -specsql "$tmp/specsql" -mode full -only "$mode" -go-version "$goversion"
+		"$tmp/harness" -specsql "$tmp/specsql" -mode full -only "$mode" -go-version "$goversion" || rc=1
 		;;
 	esac
-
-	if [[ $mode == coldstart || $mode == quick || $mode == full ]]; then
-		if command -v hyperfine >/dev/null; then
-			echo
-			echo "## 4b. Cold start, measured by hyperfine"
-			echo
-			# A fake org of its own for hyperfine: the harness serves one and
-			# prints its port, and stops when its standard input closes.
-			coproc FAKE { exec "$tmp/harness" serve -users 300 -rate-limit -1; }
-			read -r port <&"${FAKE[0]}"
-			id=$(OKTA_API_TOKEN=00demo-sandbox-token-not-secret "$tmp/specsql" exec -o csv \
-				--server "okta=http://{subdomain}.localhost:$port/" \
-				"SELECT id FROM okta.users.users WHERE subdomain = 'demo' AND status = 'ACTIVE' LIMIT 1" | sed -n 2p)
-			OKTA_API_TOKEN=00demo-sandbox-token-not-secret hyperfine -N --warmup 3 --runs 30 --export-markdown "$tmp/hf.md" \
-				"$tmp/specsql exec -o csv --server okta=http://{subdomain}.localhost:$port/ \"SELECT id, status FROM okta.users.users WHERE subdomain = 'demo' AND id = '$id'\"" >&2
-			sed "s|$tmp/||g" "$tmp/hf.md"
-			exec {FAKE[1]}>&-
-			wait "$FAKE_PID" 2>/dev/null || true
-		else
-			echo
-			echo "(hyperfine is not installed: no second opinion on the cold start; apt-get install -y hyperfine adds one)"
-		fi
-	fi
 
 	if [[ $mode == gobench || $mode == quick || $mode == full ]]; then
 		benchtime=3x
@@ -91,11 +71,13 @@ goversion=$(go env GOVERSION)
 		echo "command: go test -run '^\$' -bench . -benchmem -benchtime $benchtime ./engine/"
 		echo
 		echo '```'
-		go test -run '^$' -bench . -benchmem -benchtime "$benchtime" ./engine/
+		go test -run '^$' -bench . -benchmem -benchtime "$benchtime" ./engine/ || rc=1
 		echo '```'
 	fi
+	exit $rc
 } 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
+set -e
 
 if [[ -n ${BENCH_OUT:-} ]]; then
 	cp "$out" "$BENCH_OUT"

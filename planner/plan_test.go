@@ -32,7 +32,7 @@ var enrollmentFields = []string{"id", "_links", "created", "factorType", "lastUp
 // loadOkta maps the built-in spec once; planning does not change it.
 var loadOkta = sync.OnceValues(okta.Provider)
 
-func oktaPlanner(t *testing.T) *Planner {
+func oktaPlanner(t testing.TB) *Planner {
 	t.Helper()
 	p, err := loadOkta()
 	require.NoError(t, err)

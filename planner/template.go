@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 var templatePattern = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}`)
@@ -44,10 +45,16 @@ func expandTemplates(stmt string, vars map[string]string, exec bool) (string, er
 		return "", err
 	}
 	missing := map[string]bool{}
+	var badValue error
 	lookup := func(name string) (string, bool) {
 		v, ok := vars[name]
 		if !ok {
 			missing[name] = true
+		}
+		// SQL text and JSON bodies are UTF-8; other bytes would be
+		// replaced, silently changing the value.
+		if ok && !utf8.ValidString(v) && badValue == nil {
+			badValue = fmt.Errorf("template variable %s is not valid UTF-8: pass its value as UTF-8 text", name)
 		}
 		return v, ok
 	}
@@ -108,6 +115,9 @@ func expandTemplates(stmt string, vars map[string]string, exec bool) (string, er
 		}
 	}
 	flushCode()
+	if badValue != nil {
+		return "", badValue
+	}
 	if len(missing) > 0 {
 		names := make([]string, 0, len(missing))
 		for n := range missing {

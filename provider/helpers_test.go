@@ -25,7 +25,7 @@ const (
 
 // method returns a method of the built-in Okta provider, e.g.
 // method(t, users, "list_users").
-func method(t *testing.T, resource, name string) *mapping.Method {
+func method(t testing.TB, resource, name string) *mapping.Method {
 	t.Helper()
 	p, err := okta.Provider()
 	require.NoError(t, err)

@@ -12,6 +12,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -274,6 +275,55 @@ func (o *options) coldStart() {
 	for _, c := range commands {
 		fmt.Printf("  %s\n", c)
 	}
+	o.hyperfine(f, cases[0].sql)
+}
+
+// hyperfine times the one-call SELECT again with hyperfine, when it is
+// installed, as a second opinion on the harness's own timing.
+func (o *options) hyperfine(f *fake, sql string) {
+	hf, err := exec.LookPath("hyperfine")
+	if err != nil {
+		fmt.Printf("\nhyperfine is not installed: no second opinion on the cold start (apt-get install -y hyperfine adds one).\n")
+		return
+	}
+	report, err := os.CreateTemp("", "specsql-hyperfine-*.json")
+	if err != nil {
+		die(err)
+	}
+	report.Close()
+	defer os.Remove(report.Name())
+	f.reset()
+	command := shellQuote([]string{o.specsql, "exec", "--server", fmt.Sprintf("okta=http://{subdomain}.localhost:%d/", f.port), "-o", "csv", sql})
+	cmd := exec.Command(hf, "-N", "--warmup", "3", "--runs", strconv.Itoa(o.coldRuns), "--style", "none", "--export-json", report.Name(), command)
+	cmd.Env = append(os.Environ(), "OKTA_API_TOKEN="+fakeokta.DemoToken)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		o.fail("hyperfine: %v: %s", err, out)
+		return
+	}
+	var r struct {
+		Results []struct {
+			Mean, Stddev, Median, Min, Max float64
+			Times                          []float64
+		}
+	}
+	data, err := os.ReadFile(report.Name())
+	if err == nil {
+		err = json.Unmarshal(data, &r)
+	}
+	if err != nil || len(r.Results) != 1 || len(r.Results[0].Times) == 0 {
+		o.fail("hyperfine's report %s: %v", data, err)
+		return
+	}
+	res := r.Results[0]
+	times := make([]time.Duration, len(res.Times))
+	for i, t := range res.Times {
+		times[i] = time.Duration(t * float64(time.Second))
+	}
+	slices.Sort(times)
+	sec := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+	fmt.Printf("\nhyperfine, same statement and org (%d runs after 3 warm-ups, no shell): median %s, p90 %s, min %s, max %s, mean %s ± %s\n",
+		len(times), ms(sec(res.Median)), ms(percentile(times, 90)), ms(sec(res.Min)), ms(sec(res.Max)), ms(sec(res.Mean)), ms(sec(res.Stddev)))
+	fmt.Printf("command: OKTA_API_TOKEN=%s hyperfine -N --warmup 3 --runs %d %s\n", fakeokta.DemoToken, o.coldRuns, shellQuote([]string{command}))
 }
 
 // percentile is the nearest-rank percentile of sorted durations.
