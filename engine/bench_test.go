@@ -255,3 +255,14 @@ func BenchmarkPlanAuditJoin(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadOktaProvider loads and maps the built-in Okta spec, which
+// every specsql exec does once before planning: part of the cold start.
+func BenchmarkLoadOktaProvider(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := okta.Provider(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

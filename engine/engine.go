@@ -117,6 +117,9 @@ func (e *Engine) Run(ctx context.Context, plan *planner.Plan, w ResultWriter) (s
 	if plan.Statement.Explain {
 		return "", writeLines(w, "plan", plan.Explain())
 	}
+	if plan.Result != nil {
+		return "", writeResult(w, plan.Result)
+	}
 	switch plan.Statement.Kind {
 	case planner.KindSelect:
 		return "", e.runSelect(ctx, plan, w)
@@ -254,6 +257,27 @@ func writeObjects(w ResultWriter, m *mapping.Method, rows []json.RawMessage) err
 			vals[i] = normalize(out[i].Type, v)
 		}
 		if err := w.Row(vals); err != nil {
+			return err
+		}
+	}
+	return w.End()
+}
+
+// writeResult writes a result the planner answered.
+func writeResult(w ResultWriter, r *planner.Result) error {
+	cols := make([]Column, len(r.Columns))
+	for i, name := range r.Columns {
+		cols[i] = Column{Name: name, Type: TypeText}
+	}
+	if err := w.Begin(cols); err != nil {
+		return err
+	}
+	for _, row := range r.Rows {
+		values := make([]any, len(row))
+		for i, v := range row {
+			values[i] = v
+		}
+		if err := w.Row(values); err != nil {
 			return err
 		}
 	}

@@ -20,6 +20,7 @@ const (
 	KindInsert Kind = "INSERT"
 	KindUpdate Kind = "UPDATE"
 	KindExec   Kind = "EXEC"
+	KindShow   Kind = "SHOW"
 )
 
 // Statement is one parsed statement of the input.
@@ -32,6 +33,7 @@ type Statement struct {
 	Insert *sqlparser.Insert
 	Update *sqlparser.Update
 	Exec   *Exec
+	Show   *Show
 	// Explain asks for the plan instead of the results; nothing is called.
 	Explain bool
 }
@@ -175,6 +177,12 @@ func parseOne(text string, exec bool, vars map[string]string, isProvider func(st
 			return nil, err
 		}
 		return &Statement{Text: expanded, Kind: KindExec, Exec: e}, nil
+	}
+	if show, ok, err := parseShow(expanded); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return &Statement{Text: expanded, Kind: KindShow, Show: show}, nil
 	}
 	rewritten, err := quoteTableNames(expanded, isProvider)
 	if err != nil {

@@ -24,6 +24,9 @@ type Plan struct {
 	SQL string
 	// Calls are the calls a DELETE or EXEC makes, in order.
 	Calls []*Call
+	// Result is the answer of a discovery statement (SHOW, DESCRIBE),
+	// known from the mapping alone.
+	Result *Result
 }
 
 // Table is a SQLite table holding the rows of one set of calls to a
@@ -167,6 +170,8 @@ func (p *Planner) Plan(s *Statement) (*Plan, error) {
 		return p.planDelete(s)
 	case KindExec:
 		return p.planExec(s)
+	case KindShow:
+		return p.planShow(s)
 	case KindInsert:
 		return nil, p.unsupportedVerb(s.Insert.Table, mapping.VerbInsert)
 	case KindUpdate:

@@ -230,13 +230,15 @@ func (o *options) coldStart() {
 	id := f.info.ActiveUserID
 	fmt.Printf("\n## 4. Cold start of specsql exec\n\nfake org: 300 users, no latency, no rate limit; %d timed runs after 3 untimed, one at a time\n", o.coldRuns)
 	fmt.Printf("\n| statement | calls | median | p90 | min | max | mean | peak RSS (max) |\n|---|---|---|---|---|---|---|---|\n")
+	sql := "SELECT id, status FROM okta.users.users WHERE subdomain = 'demo' AND id = '" + id + "'"
 	cases := []struct {
 		label string
-		sql   string
+		args  []string // after specsql exec --server ...; nil runs specsql --help
 		calls int
 	}{
-		{"one-call SELECT (get_user by id)", "SELECT id, status FROM okta.users.users WHERE subdomain = 'demo' AND id = '" + id + "'", 1},
-		{"EXPLAIN of it (no call)", "EXPLAIN SELECT id, status FROM okta.users.users WHERE subdomain = 'demo' AND id = '" + id + "'", 0},
+		{"one-call SELECT (get_user by id)", []string{"-o", "csv", sql}, 1},
+		{"EXPLAIN of it (spec loaded, no call)", []string{"-o", "csv", "EXPLAIN " + sql}, 0},
+		{"specsql --help (process start only)", nil, 0},
 	}
 	var commands []string
 	for _, cs := range cases {
@@ -245,7 +247,10 @@ func (o *options) coldStart() {
 		var last result
 		for i := range o.coldRuns + 3 {
 			f.reset()
-			res := o.exec(f, "-o", "csv", cs.sql)
+			res := o.spawn("--help")
+			if cs.args != nil {
+				res = o.exec(f, cs.args...)
+			}
 			last = res
 			if res.exit != 0 {
 				o.fail("%s: exit %d: %s", res.command, res.exit, res.stderr)
@@ -275,7 +280,7 @@ func (o *options) coldStart() {
 	for _, c := range commands {
 		fmt.Printf("  %s\n", c)
 	}
-	o.hyperfine(f, cases[0].sql)
+	o.hyperfine(f, sql)
 }
 
 // hyperfine times the one-call SELECT again with hyperfine, when it is
@@ -357,7 +362,12 @@ type result struct {
 
 // exec runs specsql exec against the fake, as a user would from a shell.
 func (o *options) exec(f *fake, args ...string) result {
-	full := append([]string{"exec", "--server", fmt.Sprintf("okta=http://{subdomain}.localhost:%d/", f.port)}, args...)
+	return o.spawn(append([]string{"exec", "--server", fmt.Sprintf("okta=http://{subdomain}.localhost:%d/", f.port)}, args...)...)
+}
+
+// spawn runs specsql with args, timing it from start to exit and reading
+// its peak RSS.
+func (o *options) spawn(full ...string) result {
 	cmd := exec.Command(o.specsql, full...)
 	cmd.Env = append(os.Environ(), "OKTA_API_TOKEN="+fakeokta.DemoToken)
 	out := &lineCounter{}
