@@ -170,7 +170,9 @@ func TestParseErrors(t *testing.T) {
 		want        []string
 	}{
 		{"only comments", "-- nothing; here\n/* at all */ ;", []string{"no statement to run"}},
-		{"SHOW", "SHOW FULL TABLES", []string{`"SHOW FULL": only SELECT, DELETE, EXEC, INSERT and UPDATE`}},
+		{"SHOW", "SHOW FULL TABLES", []string{"write SHOW PROVIDERS, SHOW SERVICES IN provider"}},
+		{"DESCRIBE without a table", "DESCRIBE okta.users", []string{"DESCRIBE provider.service.resource"}},
+		{"not a discovery statement", "SET x = 1", []string{`"SET x": only SELECT, DELETE, EXEC, INSERT and UPDATE`}},
 		{"syntax error at the end", "SELECT 1 +", []string{"syntax error at position 11 in: SELECT 1 +"}},
 		{"long statement shortened", "SELECT\n" + strings.Repeat("a, ", 100) + "FROM", []string{"in: SELECT a, a, a,", "…"}},
 		// The statement is shown as written, not with the quotes the front
