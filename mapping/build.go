@@ -192,7 +192,13 @@ func ColumnsOf(item *openapi3.Schema) []Column {
 	cols := make([]Column, 0, len(names))
 	for _, n := range names {
 		s := props[n]
-		cols = append(cols, Column{Name: n, Type: columnType(s), Format: s.Format, Description: s.Description})
+		col := Column{Name: n, Type: columnType(s), Format: s.Format, Description: s.Description}
+		if s.Example != nil {
+			if _, scalar := s.Example.(string); scalar || columnType(s) != "object" && columnType(s) != "array" {
+				col.Example = fmt.Sprint(s.Example)
+			}
+		}
+		cols = append(cols, col)
 	}
 	return cols
 }

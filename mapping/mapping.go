@@ -98,6 +98,7 @@ type Column struct {
 	Type        string // JSON type: string, integer, number, boolean, object, array
 	Format      string
 	Description string
+	Example     string
 }
 
 // Method is an operation reachable from SQL.
