@@ -28,6 +28,8 @@ type Engine struct {
 	Concurrency int
 	// Progress, when set, is told how the calls of a statement advance.
 	Progress func(Progress)
+	// Cache, when set, serves identical select calls from memory.
+	Cache *Cache
 }
 
 // Progress is the state of a statement's calls.
@@ -121,6 +123,11 @@ func (e *Engine) Run(ctx context.Context, plan *planner.Plan, w ResultWriter) (s
 		return "", writeResult(w, plan.Result)
 	}
 	switch plan.Statement.Kind {
+	case planner.KindRefresh:
+		if e.Cache != nil {
+			e.Cache.Clear()
+		}
+		return "REFRESH", nil
 	case planner.KindSelect:
 		return "", e.runSelect(ctx, plan, w)
 	case planner.KindDelete:
@@ -137,7 +144,7 @@ func (e *Engine) runSelect(ctx context.Context, plan *planner.Plan, w ResultWrit
 		return err
 	}
 	defer db.Close()
-	if err := e.fillAll(ctx, db, plan.Tables); err != nil {
+	if err := e.fillAll(ctx, db, plan.Tables, plan.Statement.Refresh); err != nil {
 		return err
 	}
 	rows, err := db.QueryContext(ctx, plan.SQL)
@@ -183,11 +190,13 @@ func (e *Engine) runDelete(ctx context.Context, plan *planner.Plan) (string, err
 	for i, call := range plan.Calls {
 		if _, err := e.Client.Do(ctx, call.Method, call.Params, nil, discardRows); err != nil {
 			if i > 0 {
+				e.changed()
 				return "", fmt.Errorf("deleted %d of %d before this error: %w", i, len(plan.Calls), err)
 			}
 			return "", err
 		}
 	}
+	e.changed()
 	return fmt.Sprintf("DELETE %d", len(plan.Calls)), nil
 }
 
@@ -198,6 +207,8 @@ func (e *Engine) runExec(ctx context.Context, plan *planner.Plan, w ResultWriter
 		rows = append(rows, batch...)
 		return nil
 	})
+	// A failed EXEC may still have changed something.
+	e.changed()
 	if err != nil {
 		return "", err
 	}
@@ -261,6 +272,13 @@ func writeObjects(w ResultWriter, m *mapping.Method, rows []json.RawMessage) err
 		}
 	}
 	return w.End()
+}
+
+// changed drops cached rows after a call that may have changed them.
+func (e *Engine) changed() {
+	if e.Cache != nil {
+		e.Cache.Clear()
+	}
 }
 
 // writeResult writes a result the planner answered.

@@ -23,17 +23,19 @@ type fetch struct {
 	engine *Engine
 	db     *sql.DB
 	slots  chan struct{}
+	// refresh bypasses the cache's rows, and replaces them.
+	refresh bool
 
 	mu    sync.Mutex // guards progress
 	state Progress
 }
 
-func (e *Engine) fillAll(ctx context.Context, db *sql.DB, tables []*planner.Table) error {
+func (e *Engine) fillAll(ctx context.Context, db *sql.DB, tables []*planner.Table, refresh bool) error {
 	n := e.Concurrency
 	if n <= 0 {
 		n = DefaultConcurrency
 	}
-	f := &fetch{engine: e, db: db, slots: make(chan struct{}, n)}
+	f := &fetch{engine: e, db: db, slots: make(chan struct{}, n), refresh: refresh}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -121,7 +123,7 @@ func (f *fetch) fill(ctx context.Context, t *planner.Table) error {
 			if t.PageSize != nil {
 				params = withParam(params, t.PageSize.Param, strconv.Itoa(t.PageSize.Value))
 			}
-			_, err := f.engine.Client.Do(ctx, call.Method, params, nil, func(rows []json.RawMessage) error {
+			_, err := f.do(ctx, call, params, func(rows []json.RawMessage) error {
 				if t.RowLimit > 0 {
 					left := int64(t.RowLimit) - loaded.Add(int64(len(rows)))
 					if left < 0 {
@@ -151,6 +153,48 @@ func (f *fetch) fill(ctx context.Context, t *planner.Table) error {
 		return firstErr
 	}
 	return ctx.Err()
+}
+
+// do makes a select call, or replays its rows from the cache. Only a
+// call read to the end is kept: a call stopped early by LIMIT holds only
+// some of the rows.
+func (f *fetch) do(ctx context.Context, call *planner.Call, params map[string]string, onRows func([]json.RawMessage) error) (provider.Outcome, error) {
+	cache := f.engine.Cache
+	if cache == nil {
+		return f.engine.Client.Do(ctx, call.Method, params, nil, onRows)
+	}
+	u, err := f.engine.Client.URL(call.Method, params)
+	if err != nil {
+		return provider.Outcome{}, err
+	}
+	key := cacheKey(f.engine.Client.CredentialID(call.Method.Resource.Service.Provider), call.Method.Operation.Method, u.String())
+	if !f.refresh {
+		if rows, ok := cache.get(key); ok {
+			for start := 0; start < len(rows); start += 500 {
+				if err := onRows(rows[start:min(start+500, len(rows))]); err != nil {
+					if errors.Is(err, provider.ErrEnough) {
+						break
+					}
+					return provider.Outcome{}, err
+				}
+			}
+			return provider.Outcome{Rows: len(rows)}, nil
+		}
+	}
+	var all []json.RawMessage
+	complete := true
+	out, err := f.engine.Client.Do(ctx, call.Method, params, nil, func(rows []json.RawMessage) error {
+		all = append(all, rows...)
+		err := onRows(rows)
+		if errors.Is(err, provider.ErrEnough) {
+			complete = false
+		}
+		return err
+	})
+	if err == nil && complete {
+		cache.put(key, all)
+	}
+	return out, err
 }
 
 // callsFromValues makes the calls of a table whose parameters come from

@@ -21,6 +21,8 @@ const (
 	KindUpdate Kind = "UPDATE"
 	KindExec   Kind = "EXEC"
 	KindShow   Kind = "SHOW"
+	// KindRefresh, REFRESH alone, empties the result cache.
+	KindRefresh Kind = "REFRESH"
 )
 
 // Statement is one parsed statement of the input.
@@ -36,6 +38,8 @@ type Statement struct {
 	Show   *Show
 	// Explain asks for the plan instead of the results; nothing is called.
 	Explain bool
+	// Refresh, REFRESH before a SELECT, reads fresh rows past the cache.
+	Refresh bool
 }
 
 // Parse splits input into statements, expands {{ templates }} from vars and
@@ -51,9 +55,19 @@ func Parse(input string, vars map[string]string, isProvider func(string) bool) (
 	// names every --var the input needs.
 	missing := map[string]bool{}
 	for i, piece := range pieces {
-		stmt, err := parseOne(piece.text, piece.exec, vars, isProvider)
+		var stmt *Statement
+		var err error
+		if piece.refresh && !hasCode(mustLex(piece.text)) {
+			stmt = &Statement{Text: "REFRESH", Kind: KindRefresh}
+		} else {
+			stmt, err = parseOne(piece.text, piece.exec, vars, isProvider)
+		}
 		if err == nil {
 			stmt.Explain = piece.explain
+			stmt.Refresh = piece.refresh
+			if stmt.Refresh && stmt.Kind != KindSelect && stmt.Kind != KindRefresh {
+				err = fmt.Errorf("REFRESH applies to SELECT statements, or stands alone to empty the cache")
+			}
 		}
 		var mv *MissingVarsError
 		if errors.As(err, &mv) {
@@ -83,6 +97,7 @@ type piece struct {
 	text    string
 	exec    bool
 	explain bool
+	refresh bool
 }
 
 // split cuts input at each ';' outside strings and comments. EXEC statements
@@ -92,8 +107,8 @@ func split(input string) ([]piece, error) {
 	offset := 0
 	for offset < len(input) {
 		word, after := firstWord(input[offset:])
-		explain := word == "explain"
-		if explain {
+		explain, refresh := word == "explain", word == "refresh"
+		if explain || refresh {
 			word, _ = firstWord(input[offset+after:])
 		}
 		exec := word == "exec"
@@ -105,15 +120,15 @@ func split(input string) ([]piece, error) {
 		offset = end
 		if hasCode(toks) {
 			text = strings.TrimSuffix(strings.TrimSpace(text), ";")
-			if explain {
-				// EXPLAIN plans the statement after it and runs nothing.
+			if explain || refresh {
+				// EXPLAIN and REFRESH apply to the statement after them.
 				_, after := firstWord(text)
 				text = strings.TrimSpace(text[after:])
-				if !hasCode(mustLex(text)) {
+				if explain && !hasCode(mustLex(text)) {
 					return nil, fmt.Errorf("EXPLAIN needs a statement to explain, e.g. EXPLAIN SELECT ...")
 				}
 			}
-			out = append(out, piece{text: text, exec: exec, explain: explain})
+			out = append(out, piece{text: text, exec: exec, explain: explain, refresh: refresh})
 		}
 	}
 	return out, nil

@@ -172,6 +172,8 @@ func (p *Planner) Plan(s *Statement) (*Plan, error) {
 		return p.planExec(s)
 	case KindShow:
 		return p.planShow(s)
+	case KindRefresh:
+		return &Plan{Statement: s}, nil
 	case KindInsert:
 		return nil, p.unsupportedVerb(s.Insert.Table, mapping.VerbInsert)
 	case KindUpdate:

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -157,6 +159,17 @@ func (c *Client) authorization(p *mapping.Provider) (credential, error) {
 		header = "Authorization"
 	}
 	return credential{header: header, prefix: p.Auth.ValuePrefix, secret: token}, nil
+}
+
+// CredentialID names the credential calls to p use, without showing it: a
+// hash of the token, for keys that must tell tokens apart.
+func (c *Client) CredentialID(p *mapping.Provider) string {
+	auth, err := c.authorization(p)
+	if err != nil || auth.secret == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(auth.header + "\x00" + auth.prefix + auth.secret))
+	return hex.EncodeToString(sum[:8])
 }
 
 // CheckCredentials reports whether calls to p can be authenticated.
