@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -215,63 +214,18 @@ func newExecCommand() *cobra.Command {
 				return err
 			}
 			defer stop()
-			plans, err := (&planner.Planner{Registry: reg}).Prepare(input, values)
-			if err != nil {
-				return err
+			sess := &session{
+				planner:          &planner.Planner{Registry: reg},
+				engine:           &engine.Engine{Client: client, Concurrency: conn.concurrency},
+				vars:             values,
+				format:           format,
+				dryRun:           dryRun,
+				statementTimeout: statementTimeout,
+				stdout:           cmd.OutOrStdout(),
+				stderr:           cmd.ErrOrStderr(),
+				progress:         newProgressLine(cmd.ErrOrStderr()),
 			}
-			eng := &engine.Engine{Client: client, Concurrency: conn.concurrency}
-			for i, plan := range plans {
-				sends := !dryRun || plan.Statement.Kind == planner.KindSelect
-				if err := eng.Check(plan, sends); err != nil {
-					if len(plans) > 1 {
-						return fmt.Errorf("statement %d: %w", i+1, err)
-					}
-					return err
-				}
-			}
-			progress := newProgressLine(cmd.ErrOrStderr())
-			if progress != nil {
-				eng.Progress = progress.update
-			}
-			for i, plan := range plans {
-				if dryRun {
-					requests, changes, err := eng.DryRun(plan)
-					if err != nil {
-						return err
-					}
-					if changes {
-						for _, r := range requests {
-							fmt.Fprint(cmd.OutOrStdout(), r)
-						}
-						noun := "requests"
-						if len(requests) == 1 {
-							noun = "request"
-						}
-						fmt.Fprintf(cmd.ErrOrStderr(), "%s: dry run, %d %s not sent\n", plan.Statement.Kind, len(requests), noun)
-						continue
-					}
-				}
-				w, _ := output.New(format, cmd.OutOrStdout())
-				if progress != nil {
-					w = &clearFirst{ResultWriter: w, progress: progress}
-				}
-				stmtCtx, cancel := context.WithTimeout(ctx, statementTimeout)
-				status, err := eng.Run(stmtCtx, plan, w)
-				cancel()
-				if progress != nil {
-					progress.clear()
-				}
-				if err != nil {
-					if ctx.Err() == nil && errors.Is(stmtCtx.Err(), context.DeadlineExceeded) {
-						err = fmt.Errorf("statement %d did not finish within --statement-timeout %s: %w", i+1, statementTimeout, err)
-					}
-					return err
-				}
-				if status != "" {
-					fmt.Fprintln(cmd.ErrOrStderr(), status)
-				}
-			}
-			return nil
+			return sess.run(ctx, input)
 		},
 	}
 	f := cmd.Flags()
