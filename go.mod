@@ -3,6 +3,7 @@ module github.com/specsql/specsql
 go 1.26.8
 
 require (
+	github.com/chzyer/readline v1.5.1
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/mattn/go-isatty v0.0.24
 	github.com/spf13/cobra v1.10.2

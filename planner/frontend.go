@@ -314,3 +314,27 @@ func firstWords(s string) string {
 	}
 	return strings.Join(f, " ")
 }
+
+// Complete reports whether text ends with a finished statement: its last
+// code is a ';' outside strings and comments. Text with an unclosed string
+// or comment is not finished. The shell reads lines until this holds.
+func Complete(text string) bool {
+	ended := false
+	offset := 0
+	for offset < len(text) {
+		word, after := firstWord(text[offset:])
+		if word == "explain" || word == "refresh" {
+			word, _ = firstWord(text[offset+after:])
+		}
+		toks, end, err := lexFrom(text, offset, word != "exec", true)
+		if err != nil {
+			return false
+		}
+		if hasCode(toks) {
+			last := toks[len(toks)-1]
+			ended = last.kind == tokPunct && last.text == ";"
+		}
+		offset = end
+	}
+	return ended
+}

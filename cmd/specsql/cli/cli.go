@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 )
@@ -24,10 +25,66 @@ const (
 // usageError marks errors in how the command was called.
 type usageError struct{ error }
 
+// interrupts routes Ctrl-C: to whatever registered a handler (the shell,
+// which cancels only its running statement), else to the whole command.
+type interrupts struct {
+	mu      sync.Mutex
+	handler func()
+	cancel  context.CancelFunc
+}
+
+// handle makes Ctrl-C call h instead of ending the command, until the
+// returned function is called.
+func (i *interrupts) handle(h func()) (restore func()) {
+	i.mu.Lock()
+	prev := i.handler
+	i.handler = h
+	i.mu.Unlock()
+	return func() {
+		i.mu.Lock()
+		i.handler = prev
+		i.mu.Unlock()
+	}
+}
+
+func (i *interrupts) fire() {
+	i.mu.Lock()
+	h := i.handler
+	i.mu.Unlock()
+	if h != nil {
+		h()
+		return
+	}
+	i.cancel()
+}
+
+type interruptsKey struct{}
+
+// interruptsOf returns the command's interrupt routing.
+func interruptsOf(ctx context.Context) *interrupts {
+	i, _ := ctx.Value(interruptsKey{}).(*interrupts)
+	return i
+}
+
 // Run runs the command line and returns the process exit code.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	intr := &interrupts{cancel: cancel}
+	ctx = context.WithValue(ctx, interruptsKey{}, intr)
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt)
+	defer signal.Stop(signals)
+	go func() {
+		for {
+			select {
+			case <-signals:
+				intr.fire()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	stderr = &redactor{w: stderr}
 	defer func() {
 		// A bug must not end in a stack trace that may hold a token.
@@ -66,6 +123,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newExecCommand(), newFakeOktaCommand(), newFakeHRCommand())
+	root.AddCommand(newExecCommand(), newShellCommand(), newFakeOktaCommand(), newFakeHRCommand())
 	return root
 }
