@@ -95,6 +95,65 @@ func (e *Engine) Check(plan *planner.Plan, sends bool) error {
 	return nil
 }
 
+// Describe returns the columns a plan's result will have, and makes no
+// call: a SELECT is prepared by SQLite over empty tables. Columns whose type
+// only values would tell (expressions) have no type.
+func (e *Engine) Describe(ctx context.Context, plan *planner.Plan) ([]Column, error) {
+	switch {
+	case plan.Statement.Explain:
+		return []Column{{Name: "plan", Type: TypeText}}, nil
+	case plan.Result != nil:
+		cols := make([]Column, len(plan.Result.Columns))
+		for i, name := range plan.Result.Columns {
+			cols[i] = Column{Name: name, Type: TypeText}
+		}
+		return cols, nil
+	}
+	switch plan.Statement.Kind {
+	case planner.KindSelect:
+		db, err := openDB()
+		if err != nil {
+			return nil, err
+		}
+		defer db.Close()
+		for _, t := range plan.Tables {
+			l, err := newLoader(ctx, db, t)
+			if err != nil {
+				return nil, err
+			}
+			l.close()
+		}
+		rows, err := db.QueryContext(ctx, plan.SQL)
+		if err != nil {
+			return nil, sqliteError(err)
+		}
+		defer rows.Close()
+		types, err := rows.ColumnTypes()
+		if err != nil {
+			return nil, err
+		}
+		cols := make([]Column, len(types))
+		for i, t := range types {
+			cols[i] = Column{Name: t.Name(), Type: resultType(t.DatabaseTypeName())}
+			if cols[i].Type == "" {
+				cols[i].Type = plan.TypeHints[t.Name()]
+			}
+		}
+		return cols, nil
+	case planner.KindExec:
+		m := plan.Calls[0].Method
+		if m.Rows == mapping.RowsNone {
+			return nil, nil
+		}
+		var cols []Column
+		for _, c := range mapping.ColumnsOf(m.Item) {
+			cols = append(cols, Column{Name: c.Name, Type: resultType(sqliteType(c))})
+		}
+		return cols, nil
+	}
+	return nil, nil
+}
+
 // DryRun returns the HTTP requests a DELETE or EXEC would send, with
 // credentials redacted, and sends nothing. Other statements change nothing
 // and have no dry run.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/xwb1989/sqlparser"
@@ -337,4 +338,72 @@ func Complete(text string) bool {
 		offset = end
 	}
 	return ended
+}
+
+// FromPostgres rewrites statement text written for PostgreSQL clients into
+// this front end's dialect: "double quotes" name identifiers there, and a
+// backslash in a string is a plain character. EXEC statements pass as they
+// are, since their own grammar already reads strings without escapes.
+func FromPostgres(text string) (string, error) {
+	pieces, err := split(text)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, p := range pieces {
+		if b.Len() > 0 {
+			b.WriteString(";\n")
+		}
+		body := p.text
+		if !p.exec {
+			toks, err := lex(body, false)
+			if err != nil {
+				return "", err
+			}
+			var out strings.Builder
+			for _, t := range toks {
+				switch {
+				case t.kind == tokString && t.text[0] == '"':
+					out.WriteString("`" + strings.ReplaceAll(t.value, "`", "``") + "`")
+				case t.kind == tokString:
+					out.WriteString("'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(t.value) + "'")
+				default:
+					out.WriteString(t.text)
+				}
+			}
+			body = out.String()
+		}
+		switch {
+		case p.explain:
+			body = "EXPLAIN " + body
+		case p.refresh:
+			body = "REFRESH " + body
+		}
+		b.WriteString(body)
+	}
+	return b.String(), nil
+}
+
+// ReplacePlaceholders replaces each $n outside strings and comments with
+// what value(n) returns; a $n it does not know is an error.
+func ReplacePlaceholders(text string, value func(n int) (string, bool)) (string, error) {
+	toks, err := lex(text, false)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, t := range toks {
+		if t.kind == tokWord && len(t.text) > 1 && t.text[0] == '$' {
+			if n, err := strconv.Atoi(t.text[1:]); err == nil {
+				v, ok := value(n)
+				if !ok {
+					return "", fmt.Errorf("parameter %s has no value", t.text)
+				}
+				b.WriteString(v)
+				continue
+			}
+		}
+		b.WriteString(t.text)
+	}
+	return b.String(), nil
 }

@@ -27,6 +27,9 @@ type Plan struct {
 	// Result is the answer of a discovery statement (SHOW, DESCRIBE),
 	// known from the mapping alone.
 	Result *Result
+	// TypeHints are the types, by result column name, of expressions whose
+	// type SQLite does not declare but which is always the same.
+	TypeHints map[string]string
 }
 
 // Table is a SQLite table holding the rows of one set of calls to a
@@ -248,6 +251,7 @@ func (p *Planner) planSelect(s *Statement) (*Plan, error) {
 		return nil, err
 	}
 	plan.SQL = sql
+	plan.TypeHints = typeHints(s.Select)
 	limitRows(s.Select, refs, tableOf)
 	return plan, nil
 }
