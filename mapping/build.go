@@ -32,11 +32,39 @@ type providerExt struct {
 		Domains              []string `json:"domains"`
 		RefusedLabelSuffixes []string `json:"refusedLabelSuffixes"`
 	} `json:"hosts"`
-	Pagination struct {
-		Type          string `json:"type"`
-		PageSizeParam string `json:"pageSizeParam"`
-		MaxPageSize   int    `json:"maxPageSize"`
-	} `json:"pagination"`
+	Pagination paginationExt `json:"pagination"`
+}
+
+// paginationExt is how x-specsql-provider, and an overlay's provider
+// section, write Pagination.
+type paginationExt struct {
+	Type          string `json:"type" yaml:"type"`
+	TokenHeader   string `json:"tokenHeader" yaml:"tokenHeader"`
+	TokenPath     string `json:"tokenPath" yaml:"tokenPath"` // $.a.b
+	TokenParam    string `json:"tokenParam" yaml:"tokenParam"`
+	PageSizeParam string `json:"pageSizeParam" yaml:"pageSizeParam"`
+	MaxPageSize   int    `json:"maxPageSize" yaml:"maxPageSize"`
+}
+
+func (e paginationExt) pagination() (Pagination, error) {
+	p := Pagination{Type: e.Type, TokenHeader: e.TokenHeader, TokenParam: e.TokenParam, PageSizeParam: e.PageSizeParam, MaxPageSize: e.MaxPageSize}
+	switch e.Type {
+	case "", PageLinkHeader:
+	case PageToken:
+		if e.TokenPath != "" {
+			keys, err := objectKey(e.TokenPath)
+			if err != nil {
+				return p, fmt.Errorf("pagination.tokenPath: %w", err)
+			}
+			p.TokenPath = keys
+		}
+		if e.TokenParam == "" || (e.TokenHeader == "" && len(p.TokenPath) == 0) {
+			return p, fmt.Errorf("pagination type %s needs tokenParam, and tokenHeader or tokenPath", PageToken)
+		}
+	default:
+		return p, fmt.Errorf("unknown pagination type %q; use %s or %s", e.Type, PageLinkHeader, PageToken)
+	}
+	return p, nil
 }
 
 // FromDocument maps a document to a provider. name overrides the provider
@@ -54,6 +82,10 @@ func FromDocument(doc *openapi.Document, name string) (*Provider, error) {
 	if name == "" {
 		return nil, fmt.Errorf("%s: the provider needs a name: give one on the command line (NAME=PATH) or in %s.name", doc.Location, ExtProvider)
 	}
+	pagination, err := ext.Pagination.pagination()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", doc.Location, ExtProvider, err)
+	}
 	p := &Provider{
 		Name: name,
 		Auth: Auth{
@@ -62,8 +94,9 @@ func FromDocument(doc *openapi.Document, name string) (*Provider, error) {
 			ValuePrefix:       ext.Auth.ValuePrefix,
 			CredentialsEnvVar: ext.Auth.CredentialsEnvVar,
 		},
-		Pagination: Pagination{Type: ext.Pagination.Type, PageSizeParam: ext.Pagination.PageSizeParam, MaxPageSize: ext.Pagination.MaxPageSize},
+		Pagination: pagination,
 		Hosts:      Hosts{Domains: ext.Hosts.Domains, RefusedLabelSuffixes: ext.Hosts.RefusedLabelSuffixes},
+		Source:     doc.Location,
 		Doc:        doc,
 	}
 	for _, op := range doc.Operations() {
@@ -118,7 +151,11 @@ func (p *Provider) addOperation(op *openapi.Operation) error {
 		return fmt.Errorf("the operation has no operationId to name its method; add one or set %s", ExtMethod)
 	}
 	m.Rows, m.Item = rowShape(op.Response)
+	return p.place(serviceName, resourceName, m)
+}
 
+// place adds a method to service.resource, creating either as needed.
+func (p *Provider) place(serviceName, resourceName string, m *Method) error {
 	svc := p.Service(serviceName)
 	if svc == nil {
 		svc = &Service{Name: serviceName, Provider: p}
@@ -137,8 +174,20 @@ func (p *Provider) addOperation(op *openapi.Operation) error {
 	return nil
 }
 
+// ScalarColumn is the column of a row made from a scalar.
+const ScalarColumn = "value"
+
 // finish orders methods and derives the columns once all operations are in.
 func (r *Resource) finish() {
+	for _, m := range r.Methods {
+		switch openapi.SchemaType(m.Item) {
+		case openapi3.TypeString, openapi3.TypeInteger, openapi3.TypeNumber, openapi3.TypeBoolean:
+			if m.Rows == RowsArray {
+				m.ScalarRows = true
+				m.Item = &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeObject}, Properties: openapi3.Schemas{ScalarColumn: {Value: m.Item}}}
+			}
+		}
+	}
 	sort.SliceStable(r.Methods, func(i, j int) bool {
 		a, b := r.Methods[i], r.Methods[j]
 		if verbRank[a.Verb] != verbRank[b.Verb] {

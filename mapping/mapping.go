@@ -46,7 +46,13 @@ type Provider struct {
 	Auth       Auth
 	Pagination Pagination
 	Hosts      Hosts
-	Doc        *openapi.Document
+	// Source names what the provider was loaded from: a file, a StackQL
+	// provider directory, an overlay, or the built-in spec.
+	Source string
+	// Doc is the document the provider was mapped from in this process;
+	// nil when it came from several documents (a StackQL directory) or from
+	// the cache of parsed specs.
+	Doc *openapi.Document
 }
 
 // Hosts says which hosts a server variable may name. A single label goes
@@ -66,9 +72,26 @@ type Auth struct {
 	CredentialsEnvVar string
 }
 
+// Pagination kinds.
+const (
+	// PageLinkHeader: the rel="next" target of the Link header is the
+	// next page's URL (RFC 8288; Okta, GitHub).
+	PageLinkHeader = "link_header"
+	// PageToken: a token in the response goes into the next request's
+	// query; an absent or empty token ends the list.
+	PageToken = "token"
+)
+
 // Pagination says how a provider's list responses point to the next page.
 type Pagination struct {
-	Type string // "link_header" or "" for none
+	Type string // PageLinkHeader, PageToken, or "" for none
+	// For PageToken: the token is read from the response header
+	// TokenHeader or, when that is empty, from the body at TokenPath (keys
+	// from the top-level object), and sent as the query parameter
+	// TokenParam.
+	TokenHeader string
+	TokenPath   []string
+	TokenParam  string
 	// PageSizeParam is the query parameter that sets a page's size, sent
 	// when a LIMIT needs fewer rows than MaxPageSize.
 	PageSizeParam string
@@ -114,6 +137,14 @@ type Method struct {
 	Body *openapi3.Schema
 	// Rows says how the response turns into rows.
 	Rows RowShape
+	// RowsKey are the keys leading from the response's top-level object to
+	// the rows (StackQL's objectKey $.a.b); empty when the body itself is
+	// the array or the row.
+	RowsKey []string
+	// ScalarRows: the array holds scalars (a list of IDs), each of which
+	// becomes a row whose one column, value, holds it. Item is then an
+	// object schema with that column.
+	ScalarRows bool
 	// Item is the schema of one row.
 	Item *openapi3.Schema
 }

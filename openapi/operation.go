@@ -31,7 +31,6 @@ type Operation struct {
 	Response   *openapi3.Schema
 	Servers    []Server
 	Extensions map[string]any
-	Raw        *openapi3.Operation
 }
 
 // Parameter is a path, query, header or cookie parameter.
@@ -68,7 +67,6 @@ func newOperation(d *Document, path, method string, item *openapi3.PathItem, op 
 		Tags:        op.Tags,
 		Parameters:  mergeParameters(item.Parameters, op.Parameters),
 		Extensions:  op.Extensions,
-		Raw:         op,
 	}
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		o.RequestBodyRequired = op.RequestBody.Value.Required
@@ -79,11 +77,11 @@ func newOperation(d *Document, path, method string, item *openapi3.PathItem, op 
 	o.SuccessStatus, o.Response = successResponse(op.Responses)
 	switch {
 	case op.Servers != nil && len(*op.Servers) > 0:
-		o.Servers = convertServers(*op.Servers)
+		o.Servers = ConvertServers(*op.Servers)
 	case len(item.Servers) > 0:
-		o.Servers = convertServers(item.Servers)
+		o.Servers = ConvertServers(item.Servers)
 	default:
-		o.Servers = convertServers(d.T.Servers)
+		o.Servers = ConvertServers(d.T.Servers)
 	}
 	return o
 }
@@ -166,7 +164,9 @@ func successResponse(responses *openapi3.Responses) (int, *openapi3.Schema) {
 	return best, schema
 }
 
-func convertServers(servers openapi3.Servers) []Server {
+// ConvertServers presents a document's server objects, each with its
+// variables in the order they appear in its URL template.
+func ConvertServers(servers openapi3.Servers) []Server {
 	out := make([]Server, 0, len(servers))
 	for _, s := range servers {
 		if s == nil {
@@ -218,18 +218,28 @@ func SchemaType(s *openapi3.Schema) string {
 	return ""
 }
 
-// Properties returns the properties of an object schema with allOf members
-// merged in; a property declared later overrides an earlier one.
+// Properties returns the properties an object of the schema may have: its
+// own and its allOf members' (a property declared later overrides an
+// earlier one), then those of its oneOf and anyOf alternatives not declared
+// already (a value is one of them, so a table of such values has a column
+// for each).
 func Properties(s *openapi3.Schema) map[string]*openapi3.Schema {
+	return properties(s, 0)
+}
+
+// maxSchemaDepth bounds the walk through schemas that refer to themselves.
+const maxSchemaDepth = 32
+
+func properties(s *openapi3.Schema, depth int) map[string]*openapi3.Schema {
 	out := map[string]*openapi3.Schema{}
-	var walk func(*openapi3.Schema, int)
-	walk = func(s *openapi3.Schema, depth int) {
-		if s == nil || depth > 32 {
+	var own func(*openapi3.Schema, int)
+	own = func(s *openapi3.Schema, depth int) {
+		if s == nil || depth > maxSchemaDepth {
 			return
 		}
 		for _, ref := range s.AllOf {
 			if ref != nil {
-				walk(ref.Value, depth+1)
+				own(ref.Value, depth+1)
 			}
 		}
 		for name, ref := range s.Properties {
@@ -238,6 +248,28 @@ func Properties(s *openapi3.Schema) map[string]*openapi3.Schema {
 			}
 		}
 	}
-	walk(s, 0)
+	own(s, depth)
+	var alternatives func(*openapi3.Schema, int)
+	alternatives = func(s *openapi3.Schema, depth int) {
+		if s == nil || depth > maxSchemaDepth {
+			return
+		}
+		for _, ref := range s.AllOf {
+			if ref != nil {
+				alternatives(ref.Value, depth+1)
+			}
+		}
+		for _, ref := range append(append(openapi3.SchemaRefs(nil), s.OneOf...), s.AnyOf...) {
+			if ref == nil {
+				continue
+			}
+			for name, prop := range properties(ref.Value, depth+1) {
+				if _, declared := out[name]; !declared {
+					out[name] = prop
+				}
+			}
+		}
+	}
+	alternatives(s, depth)
 	return out
 }

@@ -115,3 +115,29 @@ func TestLoadErrorsNameTheDocument(t *testing.T) {
 	_, err = LoadFile("/nonexistent/spec.yaml")
 	require.ErrorContains(t, err, "no such file")
 }
+
+func TestPropertiesOfAlternatives(t *testing.T) {
+	d, err := Load([]byte(`
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths: {}
+components:
+  schemas:
+    Role:
+      properties: {id: {type: string, description: own}}
+      oneOf:
+        - {$ref: '#/components/schemas/Standard'}
+        - {$ref: '#/components/schemas/Custom'}
+    Standard:
+      properties: {id: {type: string, description: standard}, type: {type: string}}
+    Custom:
+      allOf: [{$ref: '#/components/schemas/Role'}]
+      anyOf: [{properties: {label: {type: string}}}]
+`), "roles.yaml")
+	require.NoError(t, err)
+	props := Properties(d.T.Components.Schemas["Role"].Value)
+	require.Len(t, props, 3, "own, then each alternative's, the recursive one included")
+	require.Equal(t, "own", props["id"].Description, "a property declared by the schema itself wins")
+	require.Contains(t, props, "type")
+	require.Contains(t, props, "label")
+}

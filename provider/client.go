@@ -312,8 +312,14 @@ func (c *Client) page(ctx context.Context, name string, m *mapping.Method, u *ur
 	}
 	var next *url.URL
 	// Only reads page: a next link on a POST or DELETE response must not repeat it.
-	if m.Operation.Method == http.MethodGet && m.Resource.Service.Provider.Pagination.Type == "link_header" {
-		if next, err = nextLink(resp, u); err != nil {
+	if m.Operation.Method == http.MethodGet {
+		switch pg := m.Resource.Service.Provider.Pagination; pg.Type {
+		case mapping.PageLinkHeader:
+			next, err = nextLink(resp, u)
+		case mapping.PageToken:
+			next, err = nextToken(resp, data, u, pg)
+		}
+		if err != nil {
 			return 0, 0, nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}

@@ -28,6 +28,17 @@ func decodeRows(name string, m *mapping.Method, resp *http.Response, data []byte
 	if !json.Valid(data) {
 		return nil, fmt.Errorf("%s: HTTP %d: the response is not valid JSON (%d bytes, starting %q)", name, resp.StatusCode, len(data), preview(data))
 	}
+	if len(m.RowsKey) > 0 {
+		inner, err := valueAt(data, m.RowsKey)
+		if err != nil {
+			return nil, fmt.Errorf("%s: HTTP %d: %w", name, resp.StatusCode, err)
+		}
+		// APIs often leave out an empty list's key, or send null.
+		if inner == nil || bytes.Equal(inner, []byte("null")) {
+			return nil, nil
+		}
+		data = inner
+	}
 	switch data[0] {
 	case '[':
 		if m.Rows == mapping.RowsObject {
@@ -36,6 +47,11 @@ func decodeRows(name string, m *mapping.Method, resp *http.Response, data []byte
 		var rows []json.RawMessage
 		if err := json.Unmarshal(data, &rows); err != nil {
 			return nil, fmt.Errorf("%s: decoding the response: %w", name, err)
+		}
+		if m.ScalarRows {
+			for i, r := range rows {
+				rows[i] = json.RawMessage(`{"` + mapping.ScalarColumn + `":` + string(r) + `}`)
+			}
 		}
 		for i, r := range rows {
 			if len(r) == 0 || r[0] != '{' {
@@ -50,6 +66,51 @@ func decodeRows(name string, m *mapping.Method, resp *http.Response, data []byte
 		return []json.RawMessage{data}, nil
 	}
 	return nil, fmt.Errorf("%s: HTTP %d: expected a JSON array or object, got %q", name, resp.StatusCode, preview(data))
+}
+
+// valueAt returns the JSON value found by following keys from the
+// top-level object, or nil when a key is absent.
+func valueAt(data []byte, keys []string) (json.RawMessage, error) {
+	value := json.RawMessage(data)
+	for i, k := range keys {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(value, &obj); err != nil || obj == nil {
+			return nil, fmt.Errorf("expected a JSON object holding %s, got %q", "$."+strings.Join(keys[:i+1], "."), preview(value))
+		}
+		var ok bool
+		if value, ok = obj[k]; !ok {
+			return nil, nil
+		}
+	}
+	return value, nil
+}
+
+// nextToken builds the next page's URL from a token in the response: the
+// request again, with the token in its query. An absent or empty token
+// ends the list.
+func nextToken(resp *http.Response, body []byte, u *url.URL, pg mapping.Pagination) (*url.URL, error) {
+	var token string
+	if pg.TokenHeader != "" {
+		token = resp.Header.Get(pg.TokenHeader)
+	} else {
+		raw, err := valueAt(bytes.TrimSpace(body), pg.TokenPath)
+		if err != nil {
+			return nil, fmt.Errorf("reading the next page's token: %w", err)
+		}
+		if raw != nil && !bytes.Equal(raw, []byte("null")) {
+			if err := json.Unmarshal(raw, &token); err != nil {
+				return nil, fmt.Errorf("the next page's token at $.%s is not a string: %q", strings.Join(pg.TokenPath, "."), preview(raw))
+			}
+		}
+	}
+	if token == "" {
+		return nil, nil
+	}
+	next := *u
+	q := next.Query()
+	q.Set(pg.TokenParam, token)
+	next.RawQuery = q.Encode()
+	return &next, nil
 }
 
 func preview(data []byte) string {

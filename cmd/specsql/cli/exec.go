@@ -16,7 +16,6 @@ import (
 	"github.com/specsql/specsql/engine"
 	"github.com/specsql/specsql/fakeokta"
 	"github.com/specsql/specsql/mapping"
-	"github.com/specsql/specsql/openapi"
 	"github.com/specsql/specsql/output"
 	"github.com/specsql/specsql/planner"
 	"github.com/specsql/specsql/provider"
@@ -80,13 +79,12 @@ func (c *connection) open(ctx context.Context, stderr io.Writer) (*mapping.Regis
 		if !ok || name == "" || path == "" {
 			return nil, nil, nil, usageError{fmt.Errorf("--provider %q: write NAME=PATH, e.g. hr=testdata/hr/hr.yaml", spec)}
 		}
-		doc, err := openapi.LoadFile(path)
+		p, warnings, err := mapping.Load(name, path, mapping.LoadOptions{CacheDir: mapping.DefaultCacheDir()})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("--provider %s: %w", spec, err)
 		}
-		p, err := mapping.FromDocument(doc, name)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("--provider %s: %w", spec, err)
+		for _, w := range warnings {
+			fmt.Fprintf(stderr, "specsql: warning: --provider %s: %s\n", name, w)
 		}
 		if err := reg.Add(p); err != nil {
 			return nil, nil, nil, usageError{fmt.Errorf("--provider %s: %w", spec, err)}
