@@ -110,11 +110,7 @@ func (p *Planner) planShow(s *Statement) (*Plan, error) {
 			for _, svc := range pr.Services {
 				resources += len(svc.Resources)
 			}
-			source := ""
-			if pr.Doc != nil {
-				source = pr.Doc.Location
-			}
-			r.Rows = append(r.Rows, []string{pr.Name, strconv.Itoa(len(pr.Services)), strconv.Itoa(resources), source})
+			r.Rows = append(r.Rows, []string{pr.Name, strconv.Itoa(len(pr.Services)), strconv.Itoa(resources), pr.Source})
 		}
 	case "services":
 		pr := p.Registry.Provider(sh.In)

@@ -41,7 +41,7 @@ func (c *connection) register(cmd *cobra.Command) {
 	f.StringVar(&c.configPath, "config", "", "read settings from this YAML file (default "+defaultConfigPath()+", if present)")
 	f.StringArrayVar(&c.customDomains, "custom-domain", nil, "allow a full host as a provider's subdomain, e.g. okta=login.example.com (repeatable)")
 	f.IntVar(&c.concurrency, "concurrency", engine.DefaultConcurrency, "how many API calls a statement makes at once")
-	f.StringArrayVar(&c.providers, "provider", nil, "load an OpenAPI spec as provider NAME: --provider hr=path/to/openapi.yaml (repeatable)")
+	f.StringArrayVar(&c.providers, "provider", nil, "load a provider NAME from an OpenAPI document, a StackQL provider directory or an overlay file: --provider hr=path/to/openapi.yaml (repeatable)")
 	f.StringArrayVar(&c.servers, "server", nil, "override a provider's server URL template, e.g. okta=https://{subdomain}.oktapreview.com/ (http only to loopback hosts)")
 	f.BoolVar(&c.demo, "demo", false, "query the built-in sandbox Okta org (subdomain 'demo'); no token needed")
 	f.IntVar(&c.maxPages, "max-pages", provider.DefaultMaxPages, "the most pages one call may read; reaching it is an error")
