@@ -123,6 +123,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newExecCommand(), newShellCommand(), newServeCommand(), newFakeOktaCommand(), newFakeHRCommand())
+	root.AddCommand(newExecCommand(), newShellCommand(), newServeCommand(), newDocsCommand(), newFakeOktaCommand(), newFakeHRCommand())
 	return root
 }

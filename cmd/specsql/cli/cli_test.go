@@ -281,3 +281,27 @@ func TestEveryExecMethodSendsTheRightRequest(t *testing.T) {
 		}
 	}
 }
+
+func TestDocsCommand(t *testing.T) {
+	stdout, stderr, code := run(t, "", "docs", "okta.webauthn_registration.enrollments")
+	require.Equal(t, 0, code, stderr)
+	want, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "docs", "okta.webauthn_registration.enrollments.md"))
+	require.NoError(t, err)
+	require.Equal(t, string(want), stdout)
+
+	dir := t.TempDir()
+	hr := filepath.Join("..", "..", "..", "testdata", "hr", "hr.yaml")
+	_, stderr, code = run(t, "", "docs", "--all", dir, "--provider", "hr="+hr)
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, "wrote 4 pages to "+dir+"\n", stderr)
+	for _, name := range []string{"okta.webauthn_registration.enrollments.md", "okta.users.users.md", "okta.users.factors.md", "hr.employees.employees.md"} {
+		require.FileExists(t, filepath.Join(dir, name))
+	}
+
+	_, stderr, code = run(t, "", "docs")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "give one table")
+	_, stderr, code = run(t, "", "docs", "okta.users.nope")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, `has no resource "nope"`)
+}

@@ -24,9 +24,8 @@ import (
 
 // connection holds the flags shared by commands that reach providers.
 type connection struct {
-	configPath    string
+	providerSources
 	concurrency   int
-	providers     []string
 	servers       []string
 	customDomains []string
 	demo          bool
@@ -38,10 +37,9 @@ type connection struct {
 
 func (c *connection) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&c.configPath, "config", "", "read settings from this YAML file (default "+defaultConfigPath()+", if present)")
+	c.providerSources.register(cmd)
 	f.StringArrayVar(&c.customDomains, "custom-domain", nil, "allow a full host as a provider's subdomain, e.g. okta=login.example.com (repeatable)")
 	f.IntVar(&c.concurrency, "concurrency", engine.DefaultConcurrency, "how many API calls a statement makes at once")
-	f.StringArrayVar(&c.providers, "provider", nil, "load a provider NAME from an OpenAPI document, a StackQL provider directory or an overlay file: --provider hr=path/to/openapi.yaml (repeatable)")
 	f.StringArrayVar(&c.servers, "server", nil, "override a provider's server URL template, e.g. okta=https://{subdomain}.oktapreview.com/ (http only to loopback hosts)")
 	f.BoolVar(&c.demo, "demo", false, "query the built-in sandbox Okta org (subdomain 'demo'); no token needed")
 	f.IntVar(&c.maxPages, "max-pages", provider.DefaultMaxPages, "the most pages one call may read; reaching it is an error")
@@ -53,42 +51,9 @@ func (c *connection) register(cmd *cobra.Command) {
 // open loads the providers and builds the client. The returned stop
 // function shuts down the demo org, if one was started.
 func (c *connection) open(ctx context.Context, stderr io.Writer) (*mapping.Registry, *provider.Client, func(), error) {
-	reg := &mapping.Registry{}
-	p, err := okta.Provider()
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("loading the built-in Okta provider: %w", err)
-	}
-	if err := reg.Add(p); err != nil {
-		return nil, nil, nil, err
-	}
-	path, explicit := c.configPath, c.configPath != ""
-	if !explicit {
-		path = defaultConfigPath()
-	}
-	cfg, err := loadConfig(path, explicit)
+	reg, cfg, err := c.providerSources.load(stderr)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	var specs []string
-	for _, name := range sortedKeys(cfg.Providers) {
-		specs = append(specs, name+"="+cfg.Providers[name])
-	}
-	specs = append(specs, c.providers...)
-	for _, spec := range specs {
-		name, path, ok := strings.Cut(spec, "=")
-		if !ok || name == "" || path == "" {
-			return nil, nil, nil, usageError{fmt.Errorf("--provider %q: write NAME=PATH, e.g. hr=testdata/hr/hr.yaml", spec)}
-		}
-		p, warnings, err := mapping.Load(name, path, mapping.LoadOptions{CacheDir: mapping.DefaultCacheDir()})
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("--provider %s: %w", spec, err)
-		}
-		for _, w := range warnings {
-			fmt.Fprintf(stderr, "specsql: warning: --provider %s: %s\n", name, w)
-		}
-		if err := reg.Add(p); err != nil {
-			return nil, nil, nil, usageError{fmt.Errorf("--provider %s: %w", spec, err)}
-		}
 	}
 	client := provider.New()
 	if c.concurrency < 1 {
@@ -156,6 +121,61 @@ func (c *connection) open(ctx context.Context, stderr io.Writer) (*mapping.Regis
 		}
 	}
 	return reg, client, stop, nil
+}
+
+// providerSources are the flags that say which providers to load.
+type providerSources struct {
+	configPath string
+	providers  []string
+}
+
+func (p *providerSources) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&p.configPath, "config", "", "read settings from this YAML file (default "+defaultConfigPath()+", if present)")
+	f.StringArrayVar(&p.providers, "provider", nil, "load a provider NAME from an OpenAPI document, a StackQL provider directory or an overlay file: --provider hr=path/to/openapi.yaml (repeatable)")
+}
+
+// load reads the config file and loads the built-in provider and those
+// the config file and flags name.
+func (p *providerSources) load(stderr io.Writer) (*mapping.Registry, *config, error) {
+	reg := &mapping.Registry{}
+	builtIn, err := okta.Provider()
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading the built-in Okta provider: %w", err)
+	}
+	if err := reg.Add(builtIn); err != nil {
+		return nil, nil, err
+	}
+	path, explicit := p.configPath, p.configPath != ""
+	if !explicit {
+		path = defaultConfigPath()
+	}
+	cfg, err := loadConfig(path, explicit)
+	if err != nil {
+		return nil, nil, err
+	}
+	var specs []string
+	for _, name := range sortedKeys(cfg.Providers) {
+		specs = append(specs, name+"="+cfg.Providers[name])
+	}
+	specs = append(specs, p.providers...)
+	for _, spec := range specs {
+		name, path, ok := strings.Cut(spec, "=")
+		if !ok || name == "" || path == "" {
+			return nil, nil, usageError{fmt.Errorf("--provider %q: write NAME=PATH, e.g. hr=testdata/hr/hr.yaml", spec)}
+		}
+		prov, warnings, err := mapping.Load(name, path, mapping.LoadOptions{CacheDir: mapping.DefaultCacheDir()})
+		if err != nil {
+			return nil, nil, fmt.Errorf("--provider %s: %w", spec, err)
+		}
+		for _, w := range warnings {
+			fmt.Fprintf(stderr, "specsql: warning: --provider %s: %s\n", name, w)
+		}
+		if err := reg.Add(prov); err != nil {
+			return nil, nil, usageError{fmt.Errorf("--provider %s: %w", spec, err)}
+		}
+	}
+	return reg, cfg, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
