@@ -2,7 +2,14 @@ package pgwire
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"math/big"
 	"net"
 	"net/http/httptest"
 	"os/exec"
@@ -162,4 +169,74 @@ func TestPsql(t *testing.T) {
 	require.NoError(t, err, string(out))
 	require.Contains(t, string(out), "status,n\n")
 	require.Contains(t, string(out), "name,id,supports\nusers,okta.users.users,SELECT\n")
+}
+
+func TestTLS(t *testing.T) {
+	cert := selfSigned(t)
+	org := fakeokta.New(fakeokta.Config{RateLimit: -1})
+	api := httptest.NewServer(org)
+	t.Cleanup(api.Close)
+	p, err := okta.Provider()
+	require.NoError(t, err)
+	reg := &mapping.Registry{}
+	require.NoError(t, reg.Add(p))
+	srv := &Server{Planner: &planner.Planner{Registry: reg}, Engine: &engine.Engine{Client: provider.New()},
+		TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go srv.Serve(ctx, ln) //nolint:errcheck // ends with the test
+
+	conn, err := pgx.Connect(context.Background(), "postgres://specsql@"+ln.Addr().String()+"/specsql?sslmode=require")
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	require.True(t, conn.PgConn().Conn() != nil)
+	_, isTLS := conn.PgConn().Conn().(*tls.Conn)
+	require.True(t, isTLS, "the connection is encrypted")
+	var one int64
+	require.NoError(t, conn.QueryRow(context.Background(), "SELECT 1").Scan(&one))
+}
+
+func selfSigned(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+func TestColumnTypes(t *testing.T) {
+	rs := &resultSet{
+		cols: []engine.Column{
+			{Name: "flag", Type: engine.TypeBoolean},
+			{Name: "n"},
+			{Name: "mixed"},
+			{Name: "x"},
+			{Name: "obj"},
+			{Name: "when", Type: engine.TypeTimestamp},
+			{Name: "odd", Type: engine.TypeTimestamp},
+		},
+		rows: [][]any{
+			{true, int64(1), int64(1), 1.5, json.RawMessage(`{}`), "2024-01-02T03:04:05.000Z", "yesterday"},
+			{nil, nil, "two", int64(2), nil, nil, nil},
+		},
+	}
+	var oids []uint32
+	for _, c := range rs.pgColumns() {
+		oids = append(oids, c.Oid)
+	}
+	require.Equal(t, []uint32{oidBool, oidInt8, oidText, oidFloat8, oidJSONB, oidTimestamptz, oidText}, oids,
+		"declared types where values fit them, else the values' own, else text")
+	row, err := encodeRow(rs.pgColumns(), rs.rows[1])
+	require.NoError(t, err)
+	require.Equal(t, []any{nil, nil, "two", 2.0, nil, nil, nil}, row)
 }

@@ -208,6 +208,7 @@ func newExecCommand() *cobra.Command {
 		file             string
 		dryRun           bool
 		statementTimeout time.Duration
+		cacheTTL         time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   `exec [flags] ("SQL; SQL" | -f FILE)`,
@@ -243,6 +244,9 @@ func newExecCommand() *cobra.Command {
 				stderr:           cmd.ErrOrStderr(),
 				progress:         newProgressLine(cmd.ErrOrStderr()),
 			}
+			if cacheTTL > 0 {
+				sess.engine.Cache = engine.NewCache(cacheTTL)
+			}
 			return sess.run(ctx, input)
 		},
 	}
@@ -252,6 +256,7 @@ func newExecCommand() *cobra.Command {
 	f.StringVarP(&file, "file", "f", "", "read statements from FILE (- for standard input)")
 	f.BoolVar(&dryRun, "dry-run", false, "print the HTTP requests DELETE and EXEC would send, token redacted, and send nothing")
 	f.DurationVar(&statementTimeout, "statement-timeout", time.Hour, "how long one statement may take, all its calls included")
+	f.DurationVar(&cacheTTL, "cache-ttl", 0, "serve identical API calls from memory for this long within this run (off by default)")
 	conn.register(cmd)
 	return cmd
 }

@@ -89,3 +89,15 @@ func TestCompleter(t *testing.T) {
 	require.Contains(t, complete("SELECT sel"), "ect", "keywords in the case typed")
 	require.Contains(t, complete("SELECT SEL"), "ECT")
 }
+
+func TestExecCacheIsOffUnlessAsked(t *testing.T) {
+	o := startOrg(t, fakeokta.Config{})
+	q := "SELECT count(*) FROM okta.users.users WHERE subdomain = 'demo'; SELECT count(*) FROM okta.users.users WHERE subdomain = 'demo'"
+	_, stderr, code := run(t, "", "exec", "--server", "okta="+o.url, q)
+	require.Equal(t, 0, code, stderr)
+	require.Len(t, o.Requests(), 4, "exec calls for each statement by default")
+	o.ClearRequests()
+	_, stderr, code = run(t, "", "exec", "--cache-ttl", "1m", "--server", "okta="+o.url, q)
+	require.Equal(t, 0, code, stderr)
+	require.Len(t, o.Requests(), 2)
+}
