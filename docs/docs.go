@@ -29,7 +29,7 @@ func Page(r *mapping.Resource) string {
 
 	w("\n## Methods\n\nThe following methods are available for this resource:\n\n| Name | Accessible by | Required Params | Optional Params | Description |\n|---|---|---|---|---|\n")
 	for _, m := range r.Methods {
-		req, opt := params(m)
+		req, opt := m.ParamNames()
 		w("| %s | %s | %s | %s | %s |\n", m.Name, m.Verb, strings.Join(req, ", "), strings.Join(opt, ", "), cell(description(m)))
 	}
 
@@ -121,17 +121,6 @@ func description(m *mapping.Method) string {
 	return strings.Join(strings.Fields(m.Summary), " ")
 }
 
-func params(m *mapping.Method) (required, optional []string) {
-	for _, p := range m.Params {
-		if p.Required {
-			required = append(required, p.Name)
-		} else {
-			optional = append(optional, p.Name)
-		}
-	}
-	return required, optional
-}
-
 // allParams lists every parameter of the resource's methods once, in the
 // order the methods declare them.
 func allParams(r *mapping.Resource) []mapping.Param {
@@ -160,7 +149,7 @@ func fieldList(r *mapping.Resource) string {
 // variable, in the documentation's style: the last "-- required" comment
 // holds the statement's ';'.
 func where(m *mapping.Method) string {
-	req, _ := params(m)
+	req, _ := m.ParamNames()
 	if len(req) == 0 {
 		return ";"
 	}
@@ -179,7 +168,7 @@ func where(m *mapping.Method) string {
 func execExample(m *mapping.Method) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "EXEC %s.%s", m.Resource.ID(), m.Name)
-	req, _ := params(m)
+	req, _ := m.ParamNames()
 	for _, p := range req {
 		fmt.Fprintf(&b, "\n@%s='{{ %s }}' --required", p, p)
 	}

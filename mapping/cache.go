@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -437,7 +439,7 @@ func eachChild(s *openapi3.Schema, f func(*openapi3.SchemaRef) *openapi3.SchemaR
 			return nil
 		}
 		out := make(openapi3.Schemas, len(refs))
-		for _, k := range sortedKeys(refs) {
+		for _, k := range slices.Sorted(maps.Keys(refs)) {
 			out[k] = one(refs[k])
 		}
 		return out

@@ -36,14 +36,7 @@ func Describe(r *Resource) string {
 
 	var methods [][]string
 	for _, m := range r.Methods {
-		var req, opt []string
-		for _, p := range m.Params {
-			if p.Required {
-				req = append(req, p.Name)
-			} else {
-				opt = append(opt, p.Name)
-			}
-		}
+		req, opt := m.ParamNames()
 		methods = append(methods, []string{m.Name, m.Verb, orDash(strings.Join(req, ", ")), orDash(strings.Join(opt, ", ")),
 			m.Operation.Method + " " + m.Operation.Path})
 	}

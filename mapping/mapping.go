@@ -253,6 +253,19 @@ func (m *Method) RequiredParams() []Param {
 	return out
 }
 
+// ParamNames lists the names of the required and of the optional
+// parameters, in declaration order.
+func (m *Method) ParamNames() (required, optional []string) {
+	for _, p := range m.Params {
+		if p.Required {
+			required = append(required, p.Name)
+		} else {
+			optional = append(optional, p.Name)
+		}
+	}
+	return required, optional
+}
+
 // Param finds a parameter by name, ignoring case.
 func (m *Method) Param(name string) (Param, bool) {
 	for _, p := range m.Params {

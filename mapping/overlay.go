@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -137,7 +138,7 @@ func (ov *overlay) apply(p *Provider) error {
 			m.Params = params(m.Operation)
 		}
 	}
-	for _, from := range sortedKeys(ov.Resources) {
+	for _, from := range slices.Sorted(maps.Keys(ov.Resources)) {
 		res, err := p.resource(from)
 		if err != nil {
 			return fail("resources: %v", err)
@@ -164,7 +165,7 @@ func (ov *overlay) apply(p *Provider) error {
 			byOperation[m.Operation.ID] = m
 		}
 	}
-	for _, id := range sortedKeys(ov.Operations) {
+	for _, id := range slices.Sorted(maps.Keys(ov.Operations)) {
 		op := ov.Operations[id]
 		m := byOperation[id]
 		if m == nil {
@@ -256,13 +257,4 @@ func (p *Provider) prune() {
 		}
 	}
 	p.Services = services
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,9 +2,11 @@ package mapping
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -436,7 +438,7 @@ func readStackQLDoc(doc *openapi.Document, w *warnings) (*Provider, error) {
 		ID string `json:"id"`
 	}
 	if raw, ok := doc.T.Components.Extensions[extStackQLResources]; ok && decodeExtension(raw, &resources) == nil {
-		for _, name := range sortedKeys(resources) {
+		for _, name := range slices.Sorted(maps.Keys(resources)) {
 			if parts := strings.Split(resources[name].ID, "."); len(parts) == 3 {
 				service = parts[1]
 				break

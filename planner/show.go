@@ -146,14 +146,7 @@ func (p *Planner) planShow(s *Statement) (*Plan, error) {
 		}
 		r.Columns = []string{"name", "verb", "required", "optional", "call", "description"}
 		for _, m := range res.Methods {
-			var req, opt []string
-			for _, prm := range m.Params {
-				if prm.Required {
-					req = append(req, prm.Name)
-				} else {
-					opt = append(opt, prm.Name)
-				}
-			}
+			req, opt := m.ParamNames()
 			r.Rows = append(r.Rows, []string{m.Name, m.Verb, strings.Join(req, ", "), strings.Join(opt, ", "),
 				m.Operation.Method + " " + m.Operation.Path, firstSentence(m.Summary, m.Description)})
 		}

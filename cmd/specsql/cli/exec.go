@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,8 +17,6 @@ import (
 	"github.com/specsql/specsql/engine"
 	"github.com/specsql/specsql/fakeokta"
 	"github.com/specsql/specsql/mapping"
-	"github.com/specsql/specsql/output"
-	"github.com/specsql/specsql/planner"
 	"github.com/specsql/specsql/provider"
 	"github.com/specsql/specsql/provider/okta"
 )
@@ -33,6 +32,8 @@ type connection struct {
 	maxBody       int64
 	timeout       time.Duration
 	debug         bool
+	cacheTTL      time.Duration
+	noCache       bool
 }
 
 func (c *connection) register(cmd *cobra.Command) {
@@ -48,9 +49,15 @@ func (c *connection) register(cmd *cobra.Command) {
 	f.DurationVar(&c.timeout, "timeout", provider.DefaultRequestTimeout, "how long one HTTP request may take; GET and DELETE are retried after it")
 }
 
-// open loads the providers and builds the client. The returned stop
-// function shuts down the demo org, if one was started.
-func (c *connection) open(ctx context.Context, stderr io.Writer) (*mapping.Registry, *provider.Client, func(), error) {
+// registerCache adds the cache flags, with the command's default TTL.
+func (c *connection) registerCache(cmd *cobra.Command, ttl time.Duration, about string) {
+	cmd.Flags().DurationVar(&c.cacheTTL, "cache-ttl", ttl, "serve identical API calls from memory for this long"+about)
+	cmd.Flags().BoolVar(&c.noCache, "no-cache", false, "call the API for every statement")
+}
+
+// open loads the providers and builds the engine that calls them. The
+// returned stop function shuts down the demo org, if one was started.
+func (c *connection) open(ctx context.Context, stderr io.Writer) (*mapping.Registry, *engine.Engine, func(), error) {
 	reg, cfg, err := c.providerSources.load(stderr)
 	if err != nil {
 		return nil, nil, nil, err
@@ -82,7 +89,7 @@ func (c *connection) open(ctx context.Context, stderr io.Writer) (*mapping.Regis
 		client.CustomDomains[name] = append(client.CustomDomains[name], host)
 	}
 	servers := []string{}
-	for _, name := range sortedKeys(cfg.Servers) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Servers)) {
 		servers = append(servers, name+"="+cfg.Servers[name])
 	}
 	for _, s := range append(servers, c.servers...) {
@@ -120,7 +127,11 @@ func (c *connection) open(ctx context.Context, stderr io.Writer) (*mapping.Regis
 			}
 		}
 	}
-	return reg, client, stop, nil
+	eng := &engine.Engine{Client: client, Concurrency: c.concurrency}
+	if c.cacheTTL > 0 && !c.noCache {
+		eng.Cache = engine.NewCache(c.cacheTTL)
+	}
+	return reg, eng, stop, nil
 }
 
 // providerSources are the flags that say which providers to load.
@@ -155,7 +166,7 @@ func (p *providerSources) load(stderr io.Writer) (*mapping.Registry, *config, er
 		return nil, nil, err
 	}
 	var specs []string
-	for _, name := range sortedKeys(cfg.Providers) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Providers)) {
 		specs = append(specs, name+"="+cfg.Providers[name])
 	}
 	specs = append(specs, p.providers...)
@@ -178,15 +189,6 @@ func (p *providerSources) load(stderr io.Writer) (*mapping.Registry, *config, er
 	return reg, cfg, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // startDemo serves the fake org on a loopback port and returns its server
 // URL template.
 func startDemo(ctx context.Context) (string, func(), error) {
@@ -202,13 +204,9 @@ func startDemo(ctx context.Context) (string, func(), error) {
 
 func newExecCommand() *cobra.Command {
 	var (
-		conn             connection
-		format           string
-		vars             []string
-		file             string
-		dryRun           bool
-		statementTimeout time.Duration
-		cacheTTL         time.Duration
+		flags  sessionFlags
+		file   string
+		dryRun bool
 	)
 	cmd := &cobra.Command{
 		Use:   `exec [flags] ("SQL; SQL" | -f FILE)`,
@@ -220,44 +218,18 @@ func newExecCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			values, err := parseVars(vars)
-			if err != nil {
-				return err
-			}
-			if _, err := output.New(format, io.Discard); err != nil {
-				return usageError{err}
-			}
-			ctx := cmd.Context()
-			reg, client, stop, err := conn.open(ctx, cmd.ErrOrStderr())
+			sess, stop, err := flags.open(cmd)
 			if err != nil {
 				return err
 			}
 			defer stop()
-			sess := &session{
-				planner:          &planner.Planner{Registry: reg},
-				engine:           &engine.Engine{Client: client, Concurrency: conn.concurrency},
-				vars:             values,
-				format:           format,
-				dryRun:           dryRun,
-				statementTimeout: statementTimeout,
-				stdout:           cmd.OutOrStdout(),
-				stderr:           cmd.ErrOrStderr(),
-				progress:         newProgressLine(cmd.ErrOrStderr()),
-			}
-			if cacheTTL > 0 {
-				sess.engine.Cache = engine.NewCache(cacheTTL)
-			}
-			return sess.run(ctx, input)
+			sess.dryRun = dryRun
+			return sess.run(cmd.Context(), input)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&format, "output", "o", "table", "output format: "+strings.Join(output.Formats, ", "))
-	f.StringArrayVar(&vars, "var", nil, "set a {{ template }} variable: --var name=value (repeatable)")
-	f.StringVarP(&file, "file", "f", "", "read statements from FILE (- for standard input)")
-	f.BoolVar(&dryRun, "dry-run", false, "print the HTTP requests DELETE and EXEC would send, token redacted, and send nothing")
-	f.DurationVar(&statementTimeout, "statement-timeout", time.Hour, "how long one statement may take, all its calls included")
-	f.DurationVar(&cacheTTL, "cache-ttl", 0, "serve identical API calls from memory for this long within this run (off by default)")
-	conn.register(cmd)
+	cmd.Flags().StringVarP(&file, "file", "f", "", "read statements from FILE (- for standard input)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the HTTP requests DELETE and EXEC would send, token redacted, and send nothing")
+	flags.register(cmd, 0, " within this run (off by default)")
 	return cmd
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/specsql/specsql/engine"
 	"github.com/specsql/specsql/pgwire"
 	"github.com/specsql/specsql/planner"
 )
@@ -19,8 +18,6 @@ func newServeCommand() *cobra.Command {
 	var (
 		conn            connection
 		listen          string
-		cacheTTL        time.Duration
-		noCache         bool
 		tlsCert, tlsKey string
 		allowNoPassword bool
 	)
@@ -48,15 +45,11 @@ A password (SPECSQL_PASSWORD) is asked of every client when set; it is required 
 				tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 			}
 			ctx := cmd.Context()
-			reg, client, stop, err := conn.open(ctx, cmd.ErrOrStderr())
+			reg, eng, stop, err := conn.open(ctx, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
 			defer stop()
-			eng := &engine.Engine{Client: client, Concurrency: conn.concurrency}
-			if !noCache && cacheTTL > 0 {
-				eng.Cache = engine.NewCache(cacheTTL)
-			}
 			ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", listen)
 			if err != nil {
 				return usageError{fmt.Errorf("--listen %s: %w", listen, err)}
@@ -79,11 +72,10 @@ A password (SPECSQL_PASSWORD) is asked of every client when set; it is required 
 	}
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", "127.0.0.1:5466", "address to listen on")
-	f.DurationVar(&cacheTTL, "cache-ttl", 5*time.Minute, "serve identical API calls from memory for this long")
-	f.BoolVar(&noCache, "no-cache", false, "call the API for every statement")
 	f.StringVar(&tlsCert, "tls-cert", "", "serve TLS with this certificate (PEM)")
 	f.StringVar(&tlsKey, "tls-key", "", "the TLS certificate's private key (PEM)")
 	f.BoolVar(&allowNoPassword, "no-password", false, "allow listening beyond loopback without a password")
 	conn.register(cmd)
+	conn.registerCache(cmd, 5*time.Minute, "")
 	return cmd
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/specsql/specsql/engine"
 	"github.com/specsql/specsql/output"
 	"github.com/specsql/specsql/planner"
+	"github.com/spf13/cobra"
 )
 
 // session runs statements for the exec command and the shell: it plans them
@@ -24,6 +26,50 @@ type session struct {
 	statementTimeout time.Duration
 	stdout, stderr   io.Writer
 	progress         *progressLine
+}
+
+// sessionFlags are the flags of the commands that run statements (exec,
+// shell) beyond those that reach providers.
+type sessionFlags struct {
+	connection
+	format           string
+	vars             []string
+	statementTimeout time.Duration
+}
+
+func (f *sessionFlags) register(cmd *cobra.Command, cacheTTL time.Duration, about string) {
+	flags := cmd.Flags()
+	flags.StringVarP(&f.format, "output", "o", "table", "output format: "+strings.Join(output.Formats, ", "))
+	flags.StringArrayVar(&f.vars, "var", nil, "set a {{ template }} variable: --var name=value (repeatable)")
+	flags.DurationVar(&f.statementTimeout, "statement-timeout", time.Hour, "how long one statement may take, all its calls included")
+	f.connection.register(cmd)
+	f.connection.registerCache(cmd, cacheTTL, about)
+}
+
+// open checks the flags, loads the providers and returns a session for
+// cmd's output; stop shuts down the demo org, if one was started.
+func (f *sessionFlags) open(cmd *cobra.Command) (_ *session, stop func(), _ error) {
+	values, err := parseVars(f.vars)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := output.New(f.format, io.Discard); err != nil {
+		return nil, nil, usageError{err}
+	}
+	reg, eng, stop, err := f.connection.open(cmd.Context(), cmd.ErrOrStderr())
+	if err != nil {
+		return nil, nil, err
+	}
+	return &session{
+		planner:          &planner.Planner{Registry: reg},
+		engine:           eng,
+		vars:             values,
+		format:           f.format,
+		statementTimeout: f.statementTimeout,
+		stdout:           cmd.OutOrStdout(),
+		stderr:           cmd.ErrOrStderr(),
+		progress:         newProgressLine(cmd.ErrOrStderr()),
+	}, stop, nil
 }
 
 // run runs every statement of input, or none if any is wrong.

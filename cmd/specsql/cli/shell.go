@@ -15,7 +15,6 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
-	"github.com/specsql/specsql/engine"
 	"github.com/specsql/specsql/output"
 	"github.com/specsql/specsql/planner"
 )
@@ -31,58 +30,24 @@ REFRESH; empties the result cache; REFRESH SELECT ... reads past it.
 `
 
 func newShellCommand() *cobra.Command {
-	var (
-		conn             connection
-		format           string
-		vars             []string
-		cacheTTL         time.Duration
-		noCache          bool
-		statementTimeout time.Duration
-	)
+	var flags sessionFlags
 	cmd := &cobra.Command{
 		Use:   "shell",
 		Short: "Run statements interactively, or from standard input when it is not a terminal",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			values, err := parseVars(vars)
-			if err != nil {
-				return err
-			}
-			if _, err := output.New(format, io.Discard); err != nil {
-				return usageError{err}
-			}
-			ctx := cmd.Context()
-			reg, client, stop, err := conn.open(ctx, cmd.ErrOrStderr())
+			sess, stop, err := flags.open(cmd)
 			if err != nil {
 				return err
 			}
 			defer stop()
-			eng := &engine.Engine{Client: client, Concurrency: conn.concurrency}
-			if !noCache && cacheTTL > 0 {
-				eng.Cache = engine.NewCache(cacheTTL)
-			}
-			sh := &shell{session: session{
-				planner:          &planner.Planner{Registry: reg},
-				engine:           eng,
-				vars:             values,
-				format:           format,
-				statementTimeout: statementTimeout,
-				stdout:           cmd.OutOrStdout(),
-				stderr:           cmd.ErrOrStderr(),
-				progress:         newProgressLine(cmd.ErrOrStderr()),
-			}}
+			sh := &shell{session: *sess}
 			if f, ok := cmd.InOrStdin().(*os.File); ok && isatty.IsTerminal(f.Fd()) {
-				return sh.interactive(ctx, f)
+				return sh.interactive(cmd.Context(), f)
 			}
-			return sh.script(ctx, cmd.InOrStdin())
+			return sh.script(cmd.Context(), cmd.InOrStdin())
 		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&format, "output", "o", "table", "output format: "+strings.Join(output.Formats, ", "))
-	f.StringArrayVar(&vars, "var", nil, "set a {{ template }} variable: --var name=value (repeatable)")
-	f.DurationVar(&cacheTTL, "cache-ttl", 5*time.Minute, "serve identical API calls from memory for this long")
-	f.BoolVar(&noCache, "no-cache", false, "call the API for every statement")
-	f.DurationVar(&statementTimeout, "statement-timeout", time.Hour, "how long one statement may take, all its calls included")
-	conn.register(cmd)
+	flags.register(cmd, 5*time.Minute, "")
 	return cmd
 }
 
