@@ -84,12 +84,7 @@ func (f *sqliteFormatter) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQ
 	case *sqlparser.Subquery:
 		buf.Myprintf("(%v)", n.Select)
 	case sqlparser.SelectExprs:
-		for i, e := range n {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			buf.Myprintf("%v", e)
-		}
+		writeList(buf, n)
 	case *sqlparser.StarExpr:
 		f.formatStar(buf, n)
 	case *sqlparser.AliasedExpr:
@@ -105,12 +100,7 @@ func (f *sqliteFormatter) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQ
 			}
 		}
 	case sqlparser.TableExprs:
-		for i, e := range n {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			buf.Myprintf("%v", e)
-		}
+		writeList(buf, n)
 	case *sqlparser.AliasedTableExpr:
 		f.formatTableExpr(buf, n)
 	case *sqlparser.ParenTableExpr:
@@ -164,20 +154,10 @@ func (f *sqliteFormatter) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQ
 		}
 	case sqlparser.ValTuple:
 		buf.WriteString("(")
-		for i, e := range n {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			buf.Myprintf("%v", e)
-		}
+		writeList(buf, n)
 		buf.WriteString(")")
 	case sqlparser.Exprs:
-		for i, e := range n {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			buf.Myprintf("%v", e)
-		}
+		writeList(buf, n)
 	case *sqlparser.AndExpr:
 		f.operand(buf, n.Left)
 		buf.WriteString(" AND ")
@@ -278,6 +258,16 @@ func (f *sqliteFormatter) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQ
 		f.fail("list placeholders (%s) are not supported", string(n))
 	default:
 		f.fail("%s is not supported here (%T)", sqlparser.String(node), node)
+	}
+}
+
+// writeList writes nodes separated by commas.
+func writeList[N sqlparser.SQLNode](buf *sqlparser.TrackedBuffer, nodes []N) {
+	for i, n := range nodes {
+		if i > 0 {
+			buf.WriteString(", ")
+		}
+		buf.Myprintf("%v", n)
 	}
 }
 
