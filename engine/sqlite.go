@@ -26,6 +26,12 @@ func openDB() (*sql.DB, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
+	// The pure-Go allocator rounds each 4 KiB page up to an 8 KiB slot:
+	// bigger pages halve the memory rows take.
+	if _, err := db.Exec("PRAGMA page_size = 65536"); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 

@@ -312,13 +312,15 @@ func (o *Org) generate() {
 
 	// Creation times rise along the list, as in a real org listed by id.
 	typeID := o.newID("oty")
-	logins := map[string]bool{}
+	// How many users share each first.last so far: the next one gets a
+	// number, as in alice.smith2@example.com.
+	namesakes := map[string]int{}
 	created := make([]time.Time, n)
 	slot := createdEnd.Sub(dataStart) / time.Duration(n)
 	for i := range o.users {
 		from := dataStart.Add(slot * time.Duration(i))
 		created[i] = between(o.rng, from, from.Add(slot))
-		u := o.newUser(statuses[i], created[i], typeID, logins)
+		u := o.newUser(statuses[i], created[i], typeID, namesakes)
 		u.Profile.EmployeeNumber = fmt.Sprintf("%06d", 100001+i)
 		o.users[i] = u
 		o.userIndex[u.ID] = i
@@ -327,15 +329,15 @@ func (o *Org) generate() {
 	o.generateFactors(created)
 }
 
-func (o *Org) newUser(status string, created time.Time, typeID string, logins map[string]bool) User {
+func (o *Org) newUser(status string, created time.Time, typeID string, namesakes map[string]int) User {
 	first := firstNames[o.rng.IntN(len(firstNames))]
 	last := lastNames[o.rng.IntN(len(lastNames))]
 	local := strings.ToLower(first + "." + last)
 	login := local + "@example.com"
-	for k := 2; logins[login]; k++ {
-		login = fmt.Sprintf("%s%d@example.com", local, k)
+	if n := namesakes[local]; n > 0 {
+		login = fmt.Sprintf("%s%d@example.com", local, n+1)
 	}
-	logins[login] = true
+	namesakes[local]++
 	dept := departments[o.rng.IntN(len(departments))]
 	u := User{
 		ID:      o.newID("00u"),

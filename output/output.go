@@ -3,6 +3,7 @@
 package output
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -24,9 +25,9 @@ func New(format string, w io.Writer) (engine.ResultWriter, error) {
 	case "table":
 		return &tableWriter{w: w}, nil
 	case "json":
-		return &jsonWriter{w: w}, nil
+		return &jsonWriter{w: bufio.NewWriter(w)}, nil
 	case "ndjson":
-		return &jsonWriter{w: w, lines: true}, nil
+		return &jsonWriter{w: bufio.NewWriter(w), lines: true}, nil
 	case "csv":
 		return &csvWriter{w: csv.NewWriter(w)}, nil
 	}
@@ -53,7 +54,7 @@ func text(v any, null string) string {
 }
 
 type jsonWriter struct {
-	w     io.Writer
+	w     *bufio.Writer
 	lines bool
 	keys  [][]byte
 	rows  int
@@ -110,15 +111,16 @@ func (j *jsonWriter) Row(values []any) error {
 }
 
 func (j *jsonWriter) End() error {
-	if j.lines {
-		return nil
+	if !j.lines {
+		end := "\n]\n"
+		if j.rows == 0 {
+			end = "]\n"
+		}
+		if _, err := io.WriteString(j.w, end); err != nil {
+			return err
+		}
 	}
-	end := "\n]\n"
-	if j.rows == 0 {
-		end = "]\n"
-	}
-	_, err := io.WriteString(j.w, end)
-	return err
+	return j.w.Flush()
 }
 
 func writeJSONValue(b *strings.Builder, v any) error {

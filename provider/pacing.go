@@ -36,7 +36,10 @@ type bucket struct {
 	remaining int
 	reset     time.Time
 	inflight  int
-	limiter   *rate.Limiter
+	// queued are the requests of inflight still waiting on the limiter:
+	// they are paced already, and do not lower the rate again.
+	queued  int
+	limiter *rate.Limiter
 	// learned is closed when a response to the bucket arrives. While the
 	// bucket's state is unknown, one request goes first and the rest wait
 	// for it, so that a fan-out never starts by overrunning a small limit.
@@ -100,13 +103,22 @@ func (p *pacer) wait(ctx context.Context, key string) error {
 			r.Cancel()
 			continue
 		}
-		if err := p.sleep(ctx, r.Delay()); err != nil {
+		p.queue(key, 1)
+		err := p.sleep(ctx, r.Delay())
+		p.queue(key, -1)
+		if err != nil {
 			r.Cancel()
 			p.release(key)
 			return err
 		}
 		return nil
 	}
+}
+
+func (p *pacer) queue(key string, delta int) {
+	p.mu.Lock()
+	p.bucket(key).queued += delta
+	p.mu.Unlock()
 }
 
 func (p *pacer) release(key string) {
@@ -148,8 +160,12 @@ func (p *pacer) done(key string, resp *http.Response) {
 		return
 	}
 	seconds := max(resetIn.Seconds(), 1)
-	budget := max(remaining-b.inflight, 0)
-	limit := rate.Limit(float64(budget) / seconds)
+	// Requests sent but not answered will still use the budget; those
+	// queued on the limiter will be spread with it.
+	budget := max(remaining-(b.inflight-b.queued), 0)
+	// Never zero: a zero rate would hold a reservation forever. With no
+	// budget left, wait turns requests back until the reset anyway.
+	limit := rate.Limit(max(float64(budget), 1) / seconds)
 	if b.limiter == nil {
 		b.limiter = rate.NewLimiter(limit, 1)
 	} else {
