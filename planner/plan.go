@@ -246,12 +246,13 @@ func (p *Planner) planSelect(s *Statement) (*Plan, error) {
 			return nil, err
 		}
 	}
-	sql, err := toSQLite(s.Select, tableOf)
+	names := columnNames(s.Text, s.Select)
+	sql, err := toSQLiteNamed(s.Select, tableOf, names)
 	if err != nil {
 		return nil, err
 	}
 	plan.SQL = sql
-	plan.TypeHints = typeHints(s.Select)
+	plan.TypeHints = typeHints(s.Select, names)
 	limitRows(s.Select, refs, tableOf)
 	return plan, nil
 }

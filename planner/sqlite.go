@@ -16,6 +16,8 @@ import (
 type sqliteFormatter struct {
 	// tables maps each provider table reference to its SQLite table.
 	tables map[*sqlparser.AliasedTableExpr]*Table
+	// names are the select list's expressions as the user wrote them.
+	names map[*sqlparser.AliasedExpr]string
 	// scopes holds, per SELECT being written, the tables of its FROM clause,
 	// for expanding *.
 	scopes [][]scopeTable
@@ -30,7 +32,13 @@ type scopeTable struct {
 // ToSQLite renders a statement for SQLite. tables maps provider table
 // references to the SQLite tables holding their rows.
 func toSQLite(node sqlparser.SQLNode, tables map[*sqlparser.AliasedTableExpr]*Table) (string, error) {
-	f := &sqliteFormatter{tables: tables}
+	return toSQLiteNamed(node, tables, nil)
+}
+
+// toSQLiteNamed renders like toSQLite, naming unaliased select list
+// expressions as names says.
+func toSQLiteNamed(node sqlparser.SQLNode, tables map[*sqlparser.AliasedTableExpr]*Table, names map[*sqlparser.AliasedExpr]string) (string, error) {
+	f := &sqliteFormatter{tables: tables, names: names}
 	buf := sqlparser.NewTrackedBuffer(f.format)
 	buf.Myprintf("%v", node)
 	if f.err != nil {
@@ -96,7 +104,11 @@ func (f *sqliteFormatter) format(buf *sqlparser.TrackedBuffer, node sqlparser.SQ
 			if _, isCol := n.Expr.(*sqlparser.ColName); !isCol {
 				// SQLite would name the column after our rewritten text;
 				// the user expects the expression as they wrote it.
-				buf.WriteString(" AS " + quoteIdent(sqlparser.String(n.Expr)))
+				name, ok := f.names[n]
+				if !ok {
+					name = sqlparser.String(n.Expr)
+				}
+				buf.WriteString(" AS " + quoteIdent(name))
 			}
 		}
 	case sqlparser.TableExprs:

@@ -230,3 +230,31 @@ func TestUnsupportedCast(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "CAST to year is not supported: use SIGNED, UNSIGNED, CHAR")
 }
+
+func TestUnaliasedColumnsAreNamedAsWritten(t *testing.T) {
+	tests := []struct {
+		sql  string
+		want []string
+	}{
+		{"SELECT CAST(1 AS SIGNED), 'it''s', 1+1, count(*) AS n", []string{"CAST(1 AS SIGNED)", "'it''s'", "1+1", "n"}},
+		{"SELECT DISTINCT concat('a', /* two */ 'b',\n   'c') FROM (SELECT 1 AS x) t", []string{"concat('a', 'b', 'c')"}},
+		{"SELECT x, lower(\"A, B\") FROM (SELECT 1 AS x) t WHERE x = 1", []string{"x", `lower("A, B")`}},
+		{"select COUNT(*)\nfrom (SELECT 1 AS x) t", []string{"COUNT(*)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sql, func(t *testing.T) {
+			plan := prepareOne(t, tt.sql)
+			db := openDB(t)
+			rows, err := db.Query(plan.SQL)
+			require.NoError(t, err)
+			defer rows.Close()
+			cols, err := rows.Columns()
+			require.NoError(t, err)
+			require.Equal(t, tt.want, cols)
+		})
+	}
+	// A union's columns are named by its first member; the text is not
+	// split there, and the parser's rendering names them.
+	plan := prepareOne(t, "SELECT CAST(1 AS SIGNED) UNION SELECT 2")
+	require.Contains(t, plan.SQL, `AS "convert(1, signed)"`)
+}

@@ -10,7 +10,7 @@ import (
 // that SQLite cannot declare, by result column name: clients that need
 // types before any row (the PostgreSQL extended protocol) then see count(*)
 // as an integer rather than text. Columns SQLite declares are not guessed.
-func typeHints(stmt sqlparser.SelectStatement) map[string]string {
+func typeHints(stmt sqlparser.SelectStatement, names map[*sqlparser.AliasedExpr]string) map[string]string {
 	for {
 		switch s := stmt.(type) {
 		case *sqlparser.Union:
@@ -30,6 +30,9 @@ func typeHints(stmt sqlparser.SelectStatement) map[string]string {
 					continue
 				}
 				name := ae.As.String()
+				if name == "" {
+					name = names[ae]
+				}
 				if name == "" {
 					name = sqlparser.String(ae.Expr)
 				}
