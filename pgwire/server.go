@@ -41,6 +41,8 @@ type sessionKey struct{}
 type session struct {
 	mu   sync.Mutex
 	vars map[string]string
+	// cancel stops the running statement, if any.
+	cancel context.CancelFunc
 }
 
 func sessionOf(ctx context.Context) *session {
@@ -62,10 +64,16 @@ func (s *session) varsCopy() map[string]string {
 
 // Serve serves clients on ln until ctx ends.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	c := &cancels{byID: map[int32]*backend{}, byAddr: map[string]*backend{}}
 	opts := []wire.OptionFn{
 		wire.SessionMiddleware(func(ctx context.Context) (context.Context, error) {
-			return context.WithValue(ctx, sessionKey{}, &session{vars: map[string]string{}}), nil
+			sess := &session{vars: map[string]string{}}
+			c.attach(ctx, sess)
+			return context.WithValue(ctx, sessionKey{}, sess), nil
 		}),
+		wire.BackendKeyData(c.keyData),
+		wire.CancelRequest(c.cancel),
+		wire.CloseConn(c.forget),
 		wire.GlobalParameters(wire.Parameters{
 			"standard_conforming_strings": "on",
 			"client_encoding":             "UTF8",
@@ -217,6 +225,8 @@ func (s *Server) simple(ctx context.Context, text string) (wire.PreparedStatemen
 	if err != nil {
 		return nil, err
 	}
+	ctx, done := sessionOf(ctx).running(ctx)
+	defer done()
 	var stmts wire.PreparedStatements
 	for _, plan := range plans {
 		rs := &resultSet{}
@@ -286,6 +296,8 @@ func (s *Server) extended(ctx context.Context, text string) (wire.PreparedStatem
 		if err != nil {
 			return err
 		}
+		ctx, done := sessionOf(ctx).running(ctx)
+		defer done()
 		rs := &resultSet{}
 		status, err := s.Engine.Run(ctx, plans[0], rs)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"math/big"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"strings"
@@ -239,4 +240,54 @@ func TestColumnTypes(t *testing.T) {
 	row, err := encodeRow(rs.pgColumns(), rs.rows[1])
 	require.NoError(t, err)
 	require.Equal(t, []any{nil, nil, "two", 2.0, nil, nil, nil}, row)
+}
+
+func TestCancelRequestStopsTheStatement(t *testing.T) {
+	org := fakeokta.New(fakeokta.Config{RateLimit: -1})
+	var (
+		mu      sync.Mutex
+		started int
+		aborted int
+	)
+	// Enrollment calls hang until their request ends: only a cancelled
+	// statement ends them.
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.URL.Path, "/enrollments") {
+			org.ServeHTTP(w, r)
+			return
+		}
+		mu.Lock()
+		started++
+		mu.Unlock()
+		<-r.Context().Done()
+		mu.Lock()
+		aborted++
+		mu.Unlock()
+	}))
+	t.Cleanup(api.Close)
+	p, err := okta.Provider()
+	require.NoError(t, err)
+	reg := &mapping.Registry{}
+	require.NoError(t, reg.Add(p))
+	client := provider.New()
+	client.Servers = map[string]string{"okta": "http://{subdomain}.localhost:" + api.URL[strings.LastIndex(api.URL, ":")+1:] + "/"}
+	client.Tokens = map[string]string{"okta": fakeokta.DemoToken}
+	srv := &Server{Planner: &planner.Planner{Registry: reg}, Engine: &engine.Engine{Client: client}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go srv.Serve(ctx, ln) //nolint:errcheck // ends with the test
+
+	conn := connect(t, ln.Addr().String(), "", true)
+	qctx, qcancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer qcancel()
+	_, err = conn.Exec(qctx, `SELECT count(*) FROM okta.users.users u JOIN okta.webauthn_registration.enrollments e
+		ON e.userId = u.id AND e.subdomain = 'demo' WHERE u.subdomain = 'demo'`)
+	require.Error(t, err)
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return started > 0 && aborted == started
+	}, 5*time.Second, 20*time.Millisecond, "the cancel request ended the statement's calls")
 }
