@@ -2,6 +2,8 @@ package planner
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -337,20 +339,15 @@ func TestMissingVars(t *testing.T) {
 }
 
 // seedActivate is the activate example of the documentation page the
-// project started from (seeds/000_c3988912c7a91dec.txt), verbatim, including
-// the blank after the method name.
-const seedActivate = `EXEC okta.webauthn_registration.enrollments.activate_preregistration_enrollment 
-@subdomain='{{ subdomain }}' --required
-@@json=
-'{
-"credResponses": "{{ credResponses }}",
-"fulfillmentProvider": "{{ fulfillmentProvider }}",
-"pinResponseJwe": "{{ pinResponseJwe }}",
-"serial": "{{ serial }}",
-"userId": "{{ userId }}",
-"version": "{{ version }}",
-"yubicoSigningJwks": "{{ yubicoSigningJwks }}"
-}';`
+// project started from, as testdata/seed keeps it: verbatim, including the
+// blank after the method name.
+var seedActivate = func() string {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "seed", "exec_activate.sql"))
+	if err != nil {
+		panic(err)
+	}
+	return strings.TrimSuffix(string(data), "\n")
+}()
 
 func seedVars() map[string]string {
 	return map[string]string{
