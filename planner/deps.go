@@ -94,27 +94,24 @@ func resolveRefs(refs []*tableRef, subqueryRefs map[*sqlparser.Subquery][]*table
 			return nil, nil, fmt.Errorf("table %s does not support SELECT; it supports %s", ref.resource.ID(), describeVerbs(ref.resource))
 		}
 	}
-	// Tables that need no other go first, so that a table taking values
-	// from another can narrow them with every table already there.
-	var pending []*tableRef
-	for _, ref := range refs {
-		if c, ok := choose(ref.resource.MethodsFor(mapping.VerbSelect), ref.bind(mapping.VerbSelect), nil); ok {
-			chosen[ref] = c
-			order = append(order, ref)
-		} else {
-			pending = append(pending, ref)
-		}
-	}
-	for len(pending) > 0 {
-		var still []*tableRef
-		for _, ref := range pending {
+	// choosable plans the refs it can with ready and returns the rest.
+	choosable := func(refs []*tableRef, ready func(*source) bool) []*tableRef {
+		var rest []*tableRef
+		for _, ref := range refs {
 			if c, ok := choose(ref.resource.MethodsFor(mapping.VerbSelect), ref.bind(mapping.VerbSelect), ready); ok {
 				chosen[ref] = c
 				order = append(order, ref)
 			} else {
-				still = append(still, ref)
+				rest = append(rest, ref)
 			}
 		}
+		return rest
+	}
+	// Tables that need no other go first, so that a table taking values
+	// from another can narrow them with every table already there.
+	pending := choosable(refs, nil)
+	for len(pending) > 0 {
+		still := choosable(pending, ready)
 		if len(still) == len(pending) {
 			return nil, nil, unresolvedError(still)
 		}
