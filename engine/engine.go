@@ -5,9 +5,11 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,18 +130,7 @@ func (e *Engine) Describe(ctx context.Context, plan *planner.Plan) ([]Column, er
 			return nil, sqliteError(err)
 		}
 		defer rows.Close()
-		types, err := rows.ColumnTypes()
-		if err != nil {
-			return nil, err
-		}
-		cols := make([]Column, len(types))
-		for i, t := range types {
-			cols[i] = Column{Name: t.Name(), Type: resultType(t.DatabaseTypeName())}
-			if cols[i].Type == "" {
-				cols[i].Type = plan.TypeHints[t.Name()]
-			}
-		}
-		return cols, nil
+		return resultColumns(rows, plan.TypeHints)
 	case planner.KindExec:
 		m := plan.Calls[0].Method
 		if m.Rows == mapping.RowsNone {
@@ -211,13 +202,11 @@ func (e *Engine) runSelect(ctx context.Context, plan *planner.Plan, w ResultWrit
 		return sqliteError(err)
 	}
 	defer rows.Close()
-	types, err := rows.ColumnTypes()
+	// Rows are here: values carry their own types; hints are for
+	// describing a result before it exists.
+	cols, err := resultColumns(rows, nil)
 	if err != nil {
 		return err
-	}
-	cols := make([]Column, len(types))
-	for i, t := range types {
-		cols[i] = Column{Name: t.Name(), Type: resultType(t.DatabaseTypeName())}
 	}
 	if err := w.Begin(cols); err != nil {
 		return err
@@ -338,6 +327,45 @@ func (e *Engine) changed() {
 	if e.Cache != nil {
 		e.Cache.Clear()
 	}
+}
+
+// resultColumns types a result's columns by their declared types, else by
+// the planner's hints for expressions.
+func resultColumns(rows *sql.Rows, hints map[string]string) ([]Column, error) {
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]Column, len(types))
+	for i, t := range types {
+		cols[i] = Column{Name: t.Name(), Type: resultType(t.DatabaseTypeName())}
+		if cols[i].Type == "" {
+			cols[i].Type = hints[t.Name()]
+		}
+	}
+	return cols, nil
+}
+
+// Text renders a result value as text: NULL as "", JSON as written,
+// numbers in their shortest form.
+func Text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case json.RawMessage:
+		return string(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return fmt.Sprint(v)
 }
 
 // writeResult writes a result the planner answered.

@@ -254,21 +254,13 @@ next:
 	return out, sqliteError(rows.Err())
 }
 
-// valueText renders a SQLite value as a parameter value.
+// valueText renders a SQLite value as a parameter value: as Text, but a
+// number never in exponent form, which no API reads as an id.
 func valueText(v any) string {
-	switch x := v.(type) {
-	case []byte:
-		return string(x)
-	case string:
-		return x
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
+	if f, ok := v.(float64); ok {
+		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
-	return fmt.Sprint(v)
+	return Text(v)
 }
 
 func withParam(params map[string]string, name, value string) map[string]string {

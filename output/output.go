@@ -36,21 +36,10 @@ func New(format string, w io.Writer) (engine.ResultWriter, error) {
 
 // text renders a value for the table and CSV formats.
 func text(v any, null string) string {
-	switch x := v.(type) {
-	case nil:
+	if v == nil {
 		return null
-	case string:
-		return x
-	case json.RawMessage:
-		return string(x)
-	case bool:
-		return strconv.FormatBool(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
 	}
-	return fmt.Sprint(v)
+	return engine.Text(v)
 }
 
 type jsonWriter struct {

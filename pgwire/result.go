@@ -3,7 +3,6 @@ package pgwire
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	wire "github.com/jeroenrinzema/psql-wire"
@@ -194,7 +193,7 @@ func encodeRow(cols wire.Columns, row []any) ([]any, error) {
 		}
 		switch cols[i].Oid {
 		case oidText:
-			out[i] = text(v)
+			out[i] = engine.Text(v)
 		case oidFloat8:
 			if n, ok := v.(int64); ok {
 				out[i] = float64(n)
@@ -218,22 +217,6 @@ func encodeRow(cols wire.Columns, row []any) ([]any, error) {
 		}
 	}
 	return out, nil
-}
-
-func text(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.RawMessage:
-		return string(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return fmt.Sprint(v)
 }
 
 func timestamp(v any) (time.Time, error) {
