@@ -34,16 +34,28 @@ import (
 func serve(t *testing.T, password string) (string, *fakeokta.Org) {
 	t.Helper()
 	org := fakeokta.New(fakeokta.Config{RateLimit: -1})
-	api := httptest.NewServer(org)
-	t.Cleanup(api.Close)
+	addr := startServer(t, org, func(s *Server) {
+		s.Password = password
+		s.Engine.Cache = engine.NewCache(time.Minute)
+	})
+	return addr, org
+}
+
+// startServer serves api as the Okta org behind a server set up by
+// configure, and returns the server's address.
+func startServer(t *testing.T, api http.Handler, configure func(*Server)) string {
+	t.Helper()
+	apiSrv := httptest.NewServer(api)
+	t.Cleanup(apiSrv.Close)
 	p, err := okta.Provider()
 	require.NoError(t, err)
 	reg := &mapping.Registry{}
 	require.NoError(t, reg.Add(p))
 	client := provider.New()
-	client.Servers = map[string]string{"okta": "http://{subdomain}.localhost:" + api.URL[strings.LastIndex(api.URL, ":")+1:] + "/"}
+	client.Servers = map[string]string{"okta": "http://{subdomain}.localhost:" + apiSrv.URL[strings.LastIndex(apiSrv.URL, ":")+1:] + "/"}
 	client.Tokens = map[string]string{"okta": fakeokta.DemoToken}
-	srv := &Server{Planner: &planner.Planner{Registry: reg}, Engine: &engine.Engine{Client: client, Cache: engine.NewCache(time.Minute)}, Password: password}
+	srv := &Server{Planner: &planner.Planner{Registry: reg}, Engine: &engine.Engine{Client: client}}
+	configure(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -53,7 +65,7 @@ func serve(t *testing.T, password string) (string, *fakeokta.Org) {
 		cancel()
 		<-done
 	})
-	return ln.Addr().String(), org
+	return ln.Addr().String()
 }
 
 func connect(t *testing.T, addr, password string, simple bool) *pgx.Conn {
@@ -174,22 +186,11 @@ func TestPsql(t *testing.T) {
 
 func TestTLS(t *testing.T) {
 	cert := selfSigned(t)
-	org := fakeokta.New(fakeokta.Config{RateLimit: -1})
-	api := httptest.NewServer(org)
-	t.Cleanup(api.Close)
-	p, err := okta.Provider()
-	require.NoError(t, err)
-	reg := &mapping.Registry{}
-	require.NoError(t, reg.Add(p))
-	srv := &Server{Planner: &planner.Planner{Registry: reg}, Engine: &engine.Engine{Client: provider.New()},
-		TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go srv.Serve(ctx, ln) //nolint:errcheck // ends with the test
+	addr := startServer(t, fakeokta.New(fakeokta.Config{RateLimit: -1}), func(s *Server) {
+		s.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	})
 
-	conn, err := pgx.Connect(context.Background(), "postgres://specsql@"+ln.Addr().String()+"/specsql?sslmode=require")
+	conn, err := pgx.Connect(context.Background(), "postgres://specsql@"+addr+"/specsql?sslmode=require")
 	require.NoError(t, err)
 	defer conn.Close(context.Background())
 	require.True(t, conn.PgConn().Conn() != nil)
@@ -251,7 +252,7 @@ func TestCancelRequestStopsTheStatement(t *testing.T) {
 	)
 	// Enrollment calls hang until their request ends: only a cancelled
 	// statement ends them.
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.Contains(r.URL.Path, "/enrollments") {
 			org.ServeHTTP(w, r)
 			return
@@ -263,26 +264,12 @@ func TestCancelRequestStopsTheStatement(t *testing.T) {
 		mu.Lock()
 		aborted++
 		mu.Unlock()
-	}))
-	t.Cleanup(api.Close)
-	p, err := okta.Provider()
-	require.NoError(t, err)
-	reg := &mapping.Registry{}
-	require.NoError(t, reg.Add(p))
-	client := provider.New()
-	client.Servers = map[string]string{"okta": "http://{subdomain}.localhost:" + api.URL[strings.LastIndex(api.URL, ":")+1:] + "/"}
-	client.Tokens = map[string]string{"okta": fakeokta.DemoToken}
-	srv := &Server{Planner: &planner.Planner{Registry: reg}, Engine: &engine.Engine{Client: client}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go srv.Serve(ctx, ln) //nolint:errcheck // ends with the test
-
-	conn := connect(t, ln.Addr().String(), "", true)
+	})
+	addr := startServer(t, api, func(*Server) {})
+	conn := connect(t, addr, "", true)
 	qctx, qcancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer qcancel()
-	_, err = conn.Exec(qctx, `SELECT count(*) FROM okta.users.users u JOIN okta.webauthn_registration.enrollments e
+	_, err := conn.Exec(qctx, `SELECT count(*) FROM okta.users.users u JOIN okta.webauthn_registration.enrollments e
 		ON e.userId = u.id AND e.subdomain = 'demo' WHERE u.subdomain = 'demo'`)
 	require.Error(t, err)
 	require.Eventually(t, func() bool {
